@@ -316,10 +316,10 @@ impl Hooks {
     /// dropped too (longjmp, stack switching); an unmatched return leaves the stack alone.
     #[inline]
     pub fn on_return(&mut self, to: u64) {
-        if self.track_calls {
-            if let Some(i) = self.call_stack.iter().rposition(|c| c.return_addr == to) {
-                self.call_stack.truncate(i);
-            }
+        if self.track_calls
+            && let Some(i) = self.call_stack.iter().rposition(|c| c.return_addr == to)
+        {
+            self.call_stack.truncate(i);
         }
     }
 }
