@@ -1,1 +1,201 @@
-fn main() {}
+//! `cargo xtask run|test|bench|os`: set-up, system packages and orchestration.
+//!
+//! Std-only on purpose: it must build in seconds on a fresh machine, before anything else.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+mod os;
+
+/// Debian packages, by what needs them (PLATFORM.md).
+const BUILD_PACKAGES: &[&str] = &["pkg-config", "libasound2-dev", "libudev-dev"];
+const WINDOW_PACKAGES: &[&str] = &[
+    "xvfb", "xauth", "mesa-vulkan-drivers", "libvulkan1", "libgl1-mesa-dri", "libegl1", "libegl-mesa0",
+    "libx11-xcb1", "libxcursor1", "libxrandr2", "libxi6", "libxkbcommon-x11-0", "imagemagick",
+];
+const GUEST_PACKAGES: &[&str] = &[
+    "qemu-system-x86", "qemu-user", "gcc-riscv64-linux-gnu", "libc6-dev-riscv64-cross",
+    "gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf", "binutils-riscv64-linux-gnu",
+    "dosfstools", "mtools",
+];
+const PEER_PACKAGES: &[&str] = &["lua5.4", "luajit", "hyperfine"];
+
+const OS_TARGET: &str = "x86_64-unknown-none";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&root, &args[1..]),
+        Some("test") => test(&root, &args[1..]),
+        Some("bench") => bench(&root, &args[1..]),
+        Some("os") => build_os(&root).map(|path| println!("{}", path.display())),
+        Some("setup") => setup(&[BUILD_PACKAGES, WINDOW_PACKAGES, GUEST_PACKAGES, PEER_PACKAGES]),
+        _ => Err("usage: cargo xtask run [ARGS...] | test [--no-setup] | bench [chip8|lang|riscv|os|...] | os | setup".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+// ---- set-up ----
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn missing_packages(groups: &[&[&str]]) -> Vec<String> {
+    groups
+        .iter()
+        .flat_map(|g| g.iter())
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .map(|p| p.to_string())
+        .collect()
+}
+
+/// Install the missing Debian packages when root; otherwise print the exact command.
+fn setup(groups: &[&[&str]]) -> Result<(), String> {
+    let missing = missing_packages(groups);
+    if !missing.is_empty() {
+        let line = format!("apt-get update && apt-get install -y {}", missing.join(" "));
+        if !is_root() {
+            return Err(format!("missing system packages; run as root:\n  sudo sh -c '{line}'"));
+        }
+        eprintln!("xtask: installing {}", missing.join(" "));
+        sh("apt-get", &["update", "-q"])?;
+        let mut cmd = Command::new("apt-get");
+        cmd.args(["install", "-y", "-q", "--no-install-recommends"]).args(&missing);
+        cmd.env("DEBIAN_FRONTEND", "noninteractive");
+        status(&mut cmd)?;
+    }
+    Ok(())
+}
+
+fn add_os_target() -> Result<(), String> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup: {e}"))?;
+    if !String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == OS_TARGET) {
+        sh("rustup", &["target", "add", OS_TARGET])?;
+    }
+    Ok(())
+}
+
+fn sh(program: &str, args: &[&str]) -> Result<(), String> {
+    status(Command::new(program).args(args))
+}
+
+fn status(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let st = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
+    if st.success() { Ok(()) } else { Err(format!("{shown} failed ({st})")) }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+// ---- commands ----
+
+fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    setup(&[BUILD_PACKAGES])?;
+    status(cargo().current_dir(root).args(["build", "--release", "-p", "workbench"]))?;
+    let demo = root.join("roms/chip8/demo.ch8");
+    let mut cmd = Command::new(root.join("target/release/workbench"));
+    if args.is_empty() {
+        cmd.arg(demo);
+    } else {
+        cmd.args(args);
+    }
+    status(&mut cmd)
+}
+
+fn build_os(root: &Path) -> Result<PathBuf, String> {
+    add_os_target()?;
+    os::build(root)
+}
+
+fn test(root: &Path, args: &[String]) -> Result<(), String> {
+    if !args.iter().any(|a| a == "--no-setup") {
+        setup(&[BUILD_PACKAGES, WINDOW_PACKAGES, GUEST_PACKAGES, PEER_PACKAGES])?;
+    }
+    let started = std::time::Instant::now();
+    let step = |name: &str| eprintln!("\n==== xtask test: {name} ({:.0} s so far)", started.elapsed().as_secs_f64());
+
+    step("our OS: build the disk image");
+    let image = build_os(root)?;
+
+    step("cargo test (workspace)");
+    status(
+        cargo()
+            .current_dir(root)
+            .args(["test", "--workspace", "--no-fail-fast", "-j", "2"])
+            .env("WORKBENCH_OS_IMAGE", &image),
+    )?;
+
+    step("our OS: host unit tests");
+    os::test_host(root)?;
+    step("our OS: scripted session under real QEMU");
+    os::test_qemu(root)?;
+
+    step("scoreboard (the external view through the CLI contract)");
+    scoreboard(root, &["chip8", "bad-input"])?;
+
+    eprintln!("\n==== xtask test: all passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Run ../shared/scoreboard against the debug binary (our cores are optimised in dev).
+fn scoreboard(root: &Path, suites: &[&str]) -> Result<(), String> {
+    let script = root.join("../shared/scoreboard/suites.py");
+    if !script.exists() {
+        eprintln!("xtask: skipped: {} not found", script.display());
+        return Ok(());
+    }
+    let has_pil = Command::new("python3").args(["-c", "import PIL"]).status().is_ok_and(|s| s.success());
+    if !has_pil {
+        sh("python3", &["-m", "pip", "install", "-q", "pillow"])?;
+    }
+    status(cargo().current_dir(root).args(["build", "-p", "workbench"]))?;
+    for suite in suites {
+        status(
+            Command::new("python3")
+                .current_dir(root)
+                .arg(&script)
+                .arg(suite)
+                .env("WORKBENCH", root.join("target/debug/workbench")),
+        )?;
+    }
+    Ok(())
+}
+
+fn bench(root: &Path, args: &[String]) -> Result<(), String> {
+    setup(&[BUILD_PACKAGES, PEER_PACKAGES])?;
+    let all = args.is_empty();
+    let wants = |name: &str| all || args.iter().any(|a| a == name);
+    status(cargo().current_dir(root).args(["build", "--profile", "bench-release", "-p", "workbench"]))?;
+    let wb = root.join("target/bench-release/workbench");
+    if wants("chip8") {
+        status(Command::new(&wb).args(["bench", "chip8"]))?;
+    }
+    if wants("os") {
+        add_os_target()?;
+        os::bench(root)?;
+    }
+    Ok(())
+}

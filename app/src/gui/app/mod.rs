@@ -1,0 +1,326 @@
+//! The window: dockable panels around the guest, fed by the emulation thread's snapshots.
+//!
+//! - `input`: keyboard, gamepads and dropped files to commands.
+//! - `menus`: menu bar, toolbar, status bar and the settings window.
+//! - `screenshot`: window screenshots to PNG (menu and `WORKBENCH_SCREENSHOT`).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+mod input;
+mod menus;
+mod screenshot;
+
+pub use screenshot::ScreenshotPlan;
+
+use crate::gui::audio::{self, AudioControl, AudioOut};
+use crate::gui::bench;
+use crate::gui::emu::{Command, EmuHandle, Snapshot, Speed};
+use crate::gui::layout;
+use crate::gui::panels::{self, Panel, PanelCx};
+use crate::gui::settings::{self, Settings};
+use crate::loader::{self, LoadOptions};
+
+/// Fast-forward is on while any of its sources is.
+#[derive(Default)]
+struct FastForward {
+    /// Tab held.
+    key: bool,
+    /// The toolbar button held.
+    button: bool,
+    /// The Debug menu's check box.
+    toggled: bool,
+}
+
+/// Capacity of the audio ring, in samples (about 0.17 s of stereo at 48 kHz).
+const AUDIO_RING: usize = 16_384;
+
+/// How the app is started (the real window and the tests differ here).
+#[derive(Default)]
+pub struct AppOptions {
+    /// Open the sound device (tests leave it off).
+    pub audio: bool,
+    /// Poll gamepads.
+    pub gamepads: bool,
+    /// `filter::install` ran: the screen panel may draw through the WGSL filter.
+    pub gpu_filter: bool,
+    /// Where settings and layout live; `None` keeps them in memory only.
+    pub config_dir: Option<PathBuf>,
+    /// Take a window screenshot after this many guest frames, then maybe exit.
+    pub screenshot: Option<ScreenshotPlan>,
+    /// Measure this many UI frames, print the figures as JSON lines, then exit.
+    pub bench_frames: Option<usize>,
+}
+
+pub struct WorkbenchApp {
+    emu: EmuHandle,
+    snap: Snapshot,
+    screen: Option<egui::TextureHandle>,
+    screen_serial: u64,
+    panels: Vec<Box<dyn Panel>>,
+    tree: egui_tiles::Tree<String>,
+    settings: Settings,
+    config_dir: Option<PathBuf>,
+    /// Messages shown in a banner until dismissed (load errors, no audio...).
+    notices: Vec<String>,
+    audio: Option<AudioOut>,
+    audio_control: Arc<AudioControl>,
+    audio_status: String,
+    held: HashSet<usize>,
+    gilrs: Option<gilrs::Gilrs>,
+    screenshot: Option<ScreenshotPlan>,
+    bench: Option<bench::UiBench>,
+    commands: Vec<Command>,
+    show_settings: bool,
+    fast: FastForward,
+    rewind_button: bool,
+    load_options: LoadOptions,
+    /// Keyboard events sent to the guest so far (tests check typing never reaches it).
+    guest_key_events: u64,
+    gpu_filter: bool,
+}
+
+impl WorkbenchApp {
+    pub fn new(
+        ctx: &egui::Context,
+        file: Option<PathBuf>,
+        options: AppOptions,
+    ) -> anyhow::Result<Self> {
+        let repaint_ctx = ctx.clone();
+        let emu = EmuHandle::spawn(move || repaint_ctx.request_repaint())?;
+        let mut notices = Vec::new();
+        let (settings, tree) = match &options.config_dir {
+            Some(dir) => {
+                let (s, w1): (Settings, _) = settings::load(&dir.join("settings.ron"));
+                let (t, w2) = layout::load(&dir.join("layout.ron"));
+                notices.extend(w1.into_iter().chain(w2));
+                (s, t)
+            }
+            None => (Settings::default(), layout::default_tree()),
+        };
+        let audio_control = AudioControl::new(settings.volume, settings.muted);
+        let mut app = WorkbenchApp {
+            emu,
+            snap: Snapshot::default(),
+            screen: None,
+            screen_serial: 0,
+            panels: panels::registry(),
+            tree,
+            config_dir: options.config_dir,
+            notices,
+            audio: None,
+            audio_control,
+            audio_status: "audio off".into(),
+            held: HashSet::new(),
+            gilrs: None,
+            screenshot: options.screenshot,
+            bench: options.bench_frames.map(bench::UiBench::new),
+            commands: Vec::new(),
+            show_settings: false,
+            fast: FastForward::default(),
+            rewind_button: false,
+            load_options: LoadOptions::default(),
+            guest_key_events: 0,
+            gpu_filter: options.gpu_filter,
+            settings,
+        };
+        app.emu.send(Command::SetSpeed(Speed {
+            factor: app.settings.speed,
+            unthrottled: false,
+        }));
+        if options.audio {
+            app.start_audio();
+        }
+        if options.gamepads {
+            match gilrs::Gilrs::new() {
+                Ok(g) => app.gilrs = Some(g),
+                Err(e) => app.notices.push(format!("gamepads unavailable: {e}")),
+            }
+        }
+        if let Some(file) = file {
+            app.open(&file);
+        }
+        Ok(app)
+    }
+
+    fn start_audio(&mut self) {
+        let (producer, consumer) = audio::ring::ring(AUDIO_RING);
+        match audio::open(consumer, self.audio_control.clone()) {
+            Ok(out) => {
+                self.audio_status = format!("audio: {} at {} Hz", out.device, out.rate);
+                self.emu.send(Command::Audio(Some((producer, out.rate))));
+                self.audio = Some(out);
+            }
+            Err(e) => {
+                self.audio_status = "no audio".into();
+                self.notices
+                    .push(format!("No sound: {e}. Running without audio."));
+                self.emu.send(Command::Audio(None));
+            }
+        }
+    }
+
+    /// Load a file and hand the machine to the emulation thread; errors become notices.
+    pub fn open(&mut self, path: &Path) {
+        match loader::load_file(path, &self.load_options) {
+            Ok(machine) => {
+                let program = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                self.settings.add_recent(path);
+                self.emu.send(Command::Load { machine, program });
+            }
+            Err(e) => self.notices.push(e.to_string()),
+        }
+    }
+
+    fn open_bytes(&mut self, name: &str, bytes: &[u8]) {
+        match loader::load_bytes(name, bytes, &self.load_options) {
+            Ok(machine) => self.emu.send(Command::Load {
+                machine,
+                program: name.to_string(),
+            }),
+            Err(e) => self.notices.push(e.to_string()),
+        }
+    }
+
+    /// The latest published snapshot (tests read it).
+    #[cfg(test)]
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snap
+    }
+
+    /// Keyboard events the guest received so far.
+    #[cfg(test)]
+    pub fn guest_key_events(&self) -> u64 {
+        self.guest_key_events
+    }
+
+    /// Send a command directly (tests).
+    #[cfg(test)]
+    pub fn send(&self, cmd: Command) {
+        self.emu.send(cmd);
+    }
+
+    /// Draw the whole window into `ui`.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let started = std::time::Instant::now();
+        let ctx = ui.ctx().clone();
+        if let Some(s) = self.emu.snapshots.take() {
+            self.snap = s;
+        }
+        self.upload_screen(&ctx);
+        self.keyboard(&ctx);
+        self.gamepads();
+        self.dropped_files(&ctx);
+
+        egui::Panel::top("menu").show(ui, |ui| {
+            egui::MenuBar::new().ui(ui, |ui| self.menus(ui));
+        });
+        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        if !self.notices.is_empty() {
+            egui::Panel::top("notices").show(ui, |ui| {
+                let mut dismiss = None;
+                for (i, n) in self.notices.iter().enumerate() {
+                    ui.horizontal(|ui| {
+                        ui.colored_label(egui::Color32::from_rgb(255, 190, 80), n.as_str());
+                        if ui.small_button("x").clicked() {
+                            dismiss = Some(i);
+                        }
+                    });
+                }
+                if let Some(i) = dismiss {
+                    self.notices.remove(i);
+                }
+            });
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            let Self {
+                tree,
+                panels,
+                snap,
+                commands,
+                settings,
+                screen,
+                gpu_filter,
+                ..
+            } = self;
+            let mut behavior = layout::Behavior {
+                panels,
+                cx: PanelCx {
+                    snap,
+                    commands,
+                    screen: screen.as_ref(),
+                    settings,
+                    gpu_filter: *gpu_filter,
+                },
+            };
+            tree.ui(&mut behavior, ui);
+        });
+        if self.show_settings {
+            self.settings_window(&ctx);
+        }
+        for cmd in self.commands.drain(..) {
+            self.emu.send(cmd);
+        }
+        self.screenshot_plan(&ctx);
+        if let Some(b) = &mut self.bench
+            && b.frame(started, &self.snap)
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        if self.bench.is_some() {
+            ctx.request_repaint();
+        }
+        if self.gilrs.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
+    }
+
+    fn upload_screen(&mut self, ctx: &egui::Context) {
+        let f = &self.snap.frame;
+        if self.snap.frame_serial == self.screen_serial
+            || f.width == 0
+            || f.rgba.len() != f.width * f.height * 4
+        {
+            return;
+        }
+        self.screen_serial = self.snap.frame_serial;
+        let image = egui::ColorImage::from_rgba_unmultiplied([f.width, f.height], &f.rgba);
+        match &mut self.screen {
+            Some(tex) => tex.set(image, egui::TextureOptions::NEAREST),
+            None => {
+                self.screen =
+                    Some(ctx.load_texture("guest-screen", image, egui::TextureOptions::NEAREST))
+            }
+        }
+    }
+
+    /// Persist settings and layout (on exit and periodically).
+    pub fn save(&mut self) {
+        let Some(dir) = &self.config_dir else { return };
+        if let Err(e) = settings::save(&dir.join("settings.ron"), &self.settings) {
+            eprintln!("workbench: cannot save settings: {e}");
+        }
+        if let Err(e) = settings::save(&dir.join("layout.ron"), &self.tree) {
+            eprintln!("workbench: cannot save the layout: {e}");
+        }
+    }
+}
+
+impl eframe::App for WorkbenchApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        WorkbenchApp::ui(self, ui);
+    }
+
+    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
+        WorkbenchApp::save(self);
+    }
+
+    fn on_exit(&mut self) {
+        WorkbenchApp::save(self);
+    }
+}
