@@ -1,0 +1,404 @@
+//! [`Machine`] for [`GameBoy`]: run control, hooks, introspection and save states.
+
+use wb_machine::state::{self, Reader, Writer};
+use wb_machine::{
+    AddressSpace, Budget, CoreInfo, DebugInfo, DisasmLine, Frame, GuestFault, Hooks, InputEvent,
+    Machine, PokeError, RegValue, Register, RunResult, StateError, StopReason,
+};
+
+use crate::cpu::{Flow, Outcome};
+use crate::joypad::BUTTONS;
+use crate::ppu::{HEIGHT, WIDTH};
+use crate::{CLOCK_HZ, GameBoy};
+
+/// Bumped whenever the save-state payload layout changes.
+const STATE_VERSION: u32 = 1;
+
+/// Address spaces: the CPU's 64 KiB view, the whole ROM, VRAM.
+const SPACE_BUS: usize = 0;
+const SPACE_ROM: usize = 1;
+const SPACE_VRAM: usize = 2;
+
+const REGISTERS: [(&str, u32); 11] = [
+    ("a", 8),
+    ("f", 8),
+    ("b", 8),
+    ("c", 8),
+    ("d", 8),
+    ("e", 8),
+    ("h", 8),
+    ("l", 8),
+    ("sp", 16),
+    ("pc", 16),
+    ("ime", 1),
+];
+
+impl GameBoy {
+    /// One CPU step with the hooks around it. `Some` stops the run.
+    #[inline(always)]
+    fn step_once(&mut self) -> Option<StopReason> {
+        let pc = self.cpu.pc;
+        let hooked = self.hw.hooks.exec_active();
+        let executing = !self.cpu.halted && !self.cpu.stopped;
+        if hooked && executing {
+            if let Some(stop) = self.hw.hooks.before_exec(pc as u64, self.retired) {
+                return Some(stop);
+            }
+            self.cpu.flow = Flow::None;
+        }
+        let c0 = self.hw.cycles;
+        self.hw.pc_hint = pc;
+        let outcome = self.cpu.step(&mut self.hw);
+        let mut stop = None;
+        match outcome {
+            Outcome::Retired => self.retired += 1,
+            Outcome::Idle | Outcome::Interrupt => {}
+            Outcome::DebugTrap => {
+                self.retired += 1;
+                stop = Some(StopReason::DebugTrap { pc: pc as u64 });
+            }
+            Outcome::Illegal(op) => {
+                return Some(StopReason::Fault(GuestFault {
+                    pc: pc as u64,
+                    message: format!("illegal opcode {op:#04x}: the SM83 locks up"),
+                }));
+            }
+        }
+        if hooked {
+            if outcome != Outcome::Idle {
+                self.hw.hooks.after_exec(pc as u64, self.hw.cycles - c0);
+            }
+            match self.cpu.flow {
+                Flow::None => {}
+                Flow::Call { target, ret } => {
+                    let from = if outcome == Outcome::Interrupt {
+                        ret
+                    } else {
+                        pc
+                    };
+                    self.hw
+                        .hooks
+                        .on_call(from as u64, target as u64, ret as u64)
+                }
+                Flow::Return { to } => self.hw.hooks.on_return(to as u64),
+            }
+            self.cpu.flow = Flow::None;
+        }
+        if self.hw.hooks.mem_active()
+            && let Some(w) = self.hw.hooks.take_pending()
+        {
+            return Some(w);
+        }
+        stop
+    }
+
+    fn write_state(&self, w: &mut Writer) {
+        let c = &self.cpu;
+        for v in [c.a, c.f, c.b, c.c, c.d, c.e, c.h, c.l] {
+            w.u8(v);
+        }
+        w.u16(c.sp).u16(c.pc);
+        for v in [c.ime, c.ei_delay, c.halted, c.halt_bug, c.stopped] {
+            w.bool(v);
+        }
+        w.u64(self.retired);
+        self.hw.save(w);
+    }
+
+    fn read_state(&mut self, r: &mut Reader) -> Result<(), StateError> {
+        let c = &mut self.cpu;
+        for v in [
+            &mut c.a, &mut c.f, &mut c.b, &mut c.c, &mut c.d, &mut c.e, &mut c.h, &mut c.l,
+        ] {
+            *v = r.u8()?;
+        }
+        c.f &= 0xF0;
+        c.sp = r.u16()?;
+        c.pc = r.u16()?;
+        for v in [
+            &mut c.ime,
+            &mut c.ei_delay,
+            &mut c.halted,
+            &mut c.halt_bug,
+            &mut c.stopped,
+        ] {
+            *v = r.bool()?;
+        }
+        self.retired = r.u64()?;
+        self.hw.load(r)?;
+        r.finish()
+    }
+}
+
+impl Machine for GameBoy {
+    fn info(&self) -> CoreInfo {
+        CoreInfo {
+            name: "gb",
+            long_name: format!("Game Boy (DMG) — {}", self.hw.cart.header.title),
+            frame_rate: CLOCK_HZ as f64 / crate::bus::CYCLES_PER_FRAME as f64,
+            audio_rate: crate::apu::SAMPLE_RATE,
+            buttons: BUTTONS.to_vec(),
+            address_spaces: vec![
+                AddressSpace {
+                    name: "bus",
+                    size: 0x10000,
+                },
+                AddressSpace {
+                    name: "rom",
+                    size: self.hw.cart.rom_bytes().len() as u64,
+                },
+                AddressSpace {
+                    name: "vram",
+                    size: 0x2000,
+                },
+            ],
+            pc_bits: 16,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.power_on();
+    }
+
+    fn run(&mut self, budget: Budget) -> RunResult {
+        let c0 = self.hw.cycles;
+        let r0 = self.retired;
+        self.hw.frame_done = false;
+        // (instructions retired, cycle) when the count last moved.
+        let mut progress = (r0, c0);
+        let stop = loop {
+            if let Some(stop) = self.step_once() {
+                break stop;
+            }
+            if self.retired != progress.0 {
+                progress = (self.retired, self.hw.cycles);
+            }
+            match budget {
+                Budget::Frame if self.hw.frame_done => break StopReason::FrameDone,
+                Budget::Cycles(n) if self.hw.cycles - c0 >= n => break StopReason::BudgetSpent,
+                Budget::Instructions(n) if self.retired - r0 >= n => break StopReason::BudgetSpent,
+                // A CPU halted with nothing to wake it must not hang the caller.
+                Budget::Instructions(_) if self.hw.cycles - progress.1 > CLOCK_HZ as u64 => {
+                    break StopReason::BudgetSpent;
+                }
+                _ => {}
+            }
+        };
+        RunResult {
+            stop,
+            cycles: self.hw.cycles - c0,
+        }
+    }
+
+    fn step(&mut self) -> RunResult {
+        let c0 = self.hw.cycles;
+        self.hw.hooks.skip_breakpoint_once(self.cpu.pc as u64);
+        let r0 = self.retired;
+        // Waiting cycles and interrupt dispatch are not instructions: go on to the next retire.
+        let stop = loop {
+            if let Some(stop) = self.step_once() {
+                break stop;
+            }
+            if self.retired != r0 {
+                break StopReason::BudgetSpent;
+            }
+            if self.hw.cycles - c0 > CLOCK_HZ as u64 {
+                // Halted with nothing to wake it for a whole second: give control back.
+                break StopReason::BudgetSpent;
+            }
+        };
+        RunResult {
+            stop,
+            cycles: self.hw.cycles - c0,
+        }
+    }
+
+    fn instructions_retired(&self) -> u64 {
+        self.retired
+    }
+
+    fn cycles(&self) -> u64 {
+        self.hw.cycles
+    }
+
+    fn frame(&self) -> Frame<'_> {
+        Frame {
+            width: WIDTH,
+            height: HEIGHT,
+            rgba: &self.hw.ppu.frame,
+        }
+    }
+
+    fn drain_audio(&mut self, out: &mut Vec<f32>) {
+        out.append(&mut self.hw.apu.samples);
+    }
+
+    fn drain_serial(&mut self, out: &mut Vec<u8>) {
+        out.append(&mut self.hw.serial.out);
+    }
+
+    fn input(&mut self, event: InputEvent) {
+        if let InputEvent::Button { index, pressed } = event
+            && self.hw.joypad.set(index, pressed)
+        {
+            self.hw.if_ |= crate::bus::INT_JOYPAD;
+        }
+    }
+
+    fn registers(&self) -> Vec<Register> {
+        let c = &self.cpu;
+        let values: [u16; 11] = [
+            c.a as u16,
+            c.f as u16,
+            c.b as u16,
+            c.c as u16,
+            c.d as u16,
+            c.e as u16,
+            c.h as u16,
+            c.l as u16,
+            c.sp,
+            c.pc,
+            c.ime as u16,
+        ];
+        REGISTERS
+            .iter()
+            .zip(values)
+            .map(|(&(name, bits), v)| Register {
+                name: name.to_string(),
+                bits,
+                value: v as RegValue,
+            })
+            .collect()
+    }
+
+    fn set_register(&mut self, name: &str, value: RegValue) -> Result<(), PokeError> {
+        let bits = REGISTERS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, b)| b)
+            .ok_or_else(|| PokeError::NoSuchRegister(name.to_string()))?;
+        if value >> bits != 0 {
+            return Err(PokeError::TooWide {
+                name: name.to_string(),
+                value,
+            });
+        }
+        let v = value as u16;
+        let c = &mut self.cpu;
+        match name {
+            "a" => c.a = v as u8,
+            "f" => c.f = v as u8 & 0xF0,
+            "b" => c.b = v as u8,
+            "c" => c.c = v as u8,
+            "d" => c.d = v as u8,
+            "e" => c.e = v as u8,
+            "h" => c.h = v as u8,
+            "l" => c.l = v as u8,
+            "sp" => c.sp = v,
+            "pc" => c.pc = v,
+            _ => c.ime = v != 0,
+        }
+        Ok(())
+    }
+
+    fn pc(&self) -> u64 {
+        self.cpu.pc as u64
+    }
+
+    fn peek(&self, space: usize, addr: u64) -> Option<u8> {
+        match space {
+            SPACE_BUS if addr < 0x10000 => Some(self.hw.peek(addr as u16)),
+            SPACE_ROM => self.hw.cart.rom_bytes().get(addr as usize).copied(),
+            SPACE_VRAM => self.hw.ppu.vram.get(addr as usize).copied(),
+            _ => None,
+        }
+    }
+
+    fn poke(&mut self, space: usize, addr: u64, value: u8) -> Result<(), PokeError> {
+        let size = match space {
+            SPACE_BUS => 0x10000,
+            SPACE_ROM => self.hw.cart.rom_bytes().len() as u64,
+            SPACE_VRAM => 0x2000,
+            other => return Err(PokeError::NoSuchSpace(other)),
+        };
+        let name = ["bus", "rom", "vram"][space];
+        if addr >= size {
+            return Err(PokeError::OutOfRange {
+                space: name,
+                addr,
+                size,
+            });
+        }
+        match space {
+            SPACE_BUS => {
+                if !self.hw.poke(addr as u16, value) {
+                    return Err(PokeError::ReadOnly(addr));
+                }
+            }
+            SPACE_ROM => self.hw.cart.poke_rom_linear(addr as usize, value),
+            _ => self.hw.ppu.vram[addr as usize] = value,
+        }
+        Ok(())
+    }
+
+    fn disassemble(&self, addr: u64, count: usize) -> Vec<DisasmLine> {
+        let mut pc = addr as u16;
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (len, text, target) = crate::disasm::disassemble(pc, |a| self.hw.peek(a));
+            let bytes = (0..len).map(|i| self.hw.peek(pc.wrapping_add(i))).collect();
+            out.push(DisasmLine {
+                addr: pc as u64,
+                bytes,
+                text,
+                target: target.map(u64::from),
+            });
+            pc = pc.wrapping_add(len);
+        }
+        out
+    }
+
+    fn debug_info(&self) -> &DebugInfo {
+        &self.debug
+    }
+
+    fn set_debug_info(&mut self, info: DebugInfo) {
+        self.debug = info;
+    }
+
+    fn hooks(&self) -> &Hooks {
+        &self.hw.hooks
+    }
+
+    fn hooks_mut(&mut self) -> &mut Hooks {
+        &mut self.hw.hooks
+    }
+
+    fn call_return_address(&self) -> Option<u64> {
+        let pc = self.cpu.pc;
+        let op = self.hw.peek(pc);
+        match op {
+            0xC4 | 0xCC | 0xD4 | 0xDC | 0xCD => Some(pc.wrapping_add(3) as u64),
+            0xC7 | 0xCF | 0xD7 | 0xDF | 0xE7 | 0xEF | 0xF7 | 0xFF => {
+                Some(pc.wrapping_add(1) as u64)
+            }
+            _ => None,
+        }
+    }
+
+    fn save_state(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        self.write_state(&mut w);
+        state::wrap("gb", STATE_VERSION, &w.finish())
+    }
+
+    fn load_state(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let payload = state::unwrap("gb", STATE_VERSION, bytes)?;
+        // Load into a copy so that a refused state leaves the machine as it was.
+        let mut next = self.clone();
+        next.read_state(&mut Reader::new(payload))?;
+        next.hw.hooks.clear_call_stack();
+        *self = next;
+        Ok(())
+    }
+}

@@ -1,0 +1,171 @@
+//! Pixels of one line: background, window and up to ten sprites with DMG priority (smaller X
+//! first, then lower OAM index), through BGP/OBP0/OBP1 into RGBA.
+
+use crate::ppu::{Ppu, WIDTH};
+
+/// The four DMG shades, lightest first (the palette the reference screenshots use).
+pub const SHADES: [[u8; 4]; 4] = [
+    [0xFF, 0xFF, 0xFF, 0xFF],
+    [0xAA, 0xAA, 0xAA, 0xFF],
+    [0x55, 0x55, 0x55, 0xFF],
+    [0, 0, 0, 0xFF],
+];
+
+#[inline(always)]
+fn shade(palette: u8, index: u8) -> u8 {
+    (palette >> (index * 2)) & 3
+}
+
+/// Colour indices of one map row into `out[from..]`, starting `px` pixels into the row
+/// (wrapping at 256), a tile row (two bytes) at a time.
+#[inline(always)]
+fn fetch_row(
+    vram: &[u8],
+    lcdc: u8,
+    out: &mut [u8; WIDTH],
+    from: usize,
+    row: usize,
+    mut px: u8,
+    fine_y: u8,
+) {
+    let mut x = from;
+    while x < WIDTH {
+        let tile = vram[row + (px / 8) as usize];
+        let addr = bg_tile_addr(lcdc, tile) + fine_y as usize * 2;
+        let lo = vram[addr];
+        let hi = vram[addr + 1];
+        let mut bit = 7 - (px & 7);
+        loop {
+            out[x] = ((lo >> bit) & 1) | (((hi >> bit) & 1) << 1);
+            x += 1;
+            px = px.wrapping_add(1);
+            if bit == 0 || x == WIDTH {
+                break;
+            }
+            bit -= 1;
+        }
+    }
+}
+
+/// VRAM offset of background/window tile `index` under LCDC bit 4's addressing mode.
+#[inline(always)]
+fn bg_tile_addr(lcdc: u8, index: u8) -> usize {
+    if lcdc & 0x10 != 0 {
+        index as usize * 16
+    } else {
+        (0x1000i32 + (index as i8 as i32) * 16) as usize
+    }
+}
+
+impl Ppu {
+    /// The 2-bit colour index of pixel (x, y) of tile data entry `tile_addr` (VRAM offset).
+    #[inline(always)]
+    fn tile_pixel(&self, tile_addr: usize, x: u8, y: u8) -> u8 {
+        let lo = self.vram[tile_addr + y as usize * 2];
+        let hi = self.vram[tile_addr + y as usize * 2 + 1];
+        let bit = 7 - x;
+        ((lo >> bit) & 1) | (((hi >> bit) & 1) << 1)
+    }
+
+    pub(crate) fn render_line(&mut self) {
+        let ly = self.line;
+        let window = self.window_visible();
+        let indices = &mut self.line_bg;
+        *indices = [0; WIDTH];
+        if self.lcdc & 1 != 0 {
+            let map = if self.lcdc & 0x08 != 0 {
+                0x1C00
+            } else {
+                0x1800
+            };
+            let y = ly.wrapping_add(self.scy);
+            let row = map + (y / 8) as usize * 32;
+            fetch_row(&self.vram, self.lcdc, indices, 0, row, self.scx, y & 7);
+        }
+        if window {
+            if self.lcdc & 1 != 0 {
+                let map = if self.lcdc & 0x40 != 0 {
+                    0x1C00
+                } else {
+                    0x1800
+                };
+                let wy = self.window_line;
+                let row = map + (wy / 8) as usize * 32;
+                let start = (self.wx as i16 - 7).max(0) as usize;
+                // A window left of the edge (WX < 7) starts part-way into its first tile.
+                let first = (7 - self.wx as i16).max(0) as u8;
+                if start < WIDTH {
+                    fetch_row(&self.vram, self.lcdc, indices, start, row, first, wy & 7);
+                }
+            }
+            // With BG/window off the window still counts its lines.
+            self.window_line = self.window_line.wrapping_add(1);
+        }
+        let mut colours = [0u8; WIDTH];
+        for (c, &i) in colours.iter_mut().zip(self.line_bg.iter()) {
+            *c = shade(self.bgp, i);
+        }
+        if self.lcdc & 2 != 0 && self.sprite_count != 0 {
+            self.render_sprites(&mut colours);
+        }
+        let base = ly as usize * WIDTH * 4;
+        // A fixed-size view lets the compiler drop the per-byte bounds checks.
+        if let Ok(line) = <&mut [u8; WIDTH * 4]>::try_from(&mut self.frame[base..base + WIDTH * 4]) {
+            for (x, &c) in colours.iter().enumerate() {
+                let rgba = SHADES[c as usize & 3];
+                line[x * 4] = rgba[0];
+                line[x * 4 + 1] = rgba[1];
+                line[x * 4 + 2] = rgba[2];
+                line[x * 4 + 3] = rgba[3];
+            }
+        }
+    }
+
+    fn render_sprites(&self, colours: &mut [u8; WIDTH]) {
+        let n = self.sprite_count as usize;
+        let mut order: [u8; 10] = [0; 10];
+        order[..n].copy_from_slice(&self.line_sprites[..n]);
+        // Highest priority first: smaller X wins, then the lower OAM index. The first opaque
+        // sprite pixel owns the spot even when it then hides behind the background.
+        order[..n].sort_by_key(|&i| (self.oam[i as usize * 4 + 1], i));
+        let mut taken = [false; WIDTH];
+        let tall = self.lcdc & 4 != 0;
+        let ly = self.line as i16;
+        for &i in &order[..n] {
+            let o = i as usize * 4;
+            let y = self.oam[o] as i16 - 16;
+            let x = self.oam[o + 1] as i16 - 8;
+            let mut tile = self.oam[o + 2];
+            let attr = self.oam[o + 3];
+            let mut row = (ly - y) as u8;
+            if attr & 0x40 != 0 {
+                row = if tall { 15 - row } else { 7 - row };
+            }
+            if tall {
+                tile = (tile & 0xFE) | (row >> 3);
+                row &= 7;
+            }
+            let palette = if attr & 0x10 != 0 {
+                self.obp1
+            } else {
+                self.obp0
+            };
+            for px in 0..8u8 {
+                let sx = x + px as i16;
+                if !(0..WIDTH as i16).contains(&sx) {
+                    continue;
+                }
+                let col = if attr & 0x20 != 0 { 7 - px } else { px };
+                let idx = self.tile_pixel(tile as usize * 16, col, row);
+                if idx == 0 || taken[sx as usize] {
+                    continue;
+                }
+                taken[sx as usize] = true;
+                if attr & 0x80 != 0 && self.line_bg[sx as usize] != 0 {
+                    continue;
+                }
+                colours[sx as usize] = shade(palette, idx);
+            }
+        }
+    }
+}
