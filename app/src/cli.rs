@@ -86,9 +86,15 @@ struct RunArgs {
     /// At the end print the registers, one NAME=0xHEX per line.
     #[arg(long)]
     regs: bool,
+    /// At the end print `workbench-stats: instructions=N cycles=N seconds=S` on stderr.
+    #[arg(long)]
+    stats: bool,
     /// Engine for programs in our language: tree | vm.
     #[arg(long)]
     engine: Option<String>,
+    /// A Game Boy boot ROM to start from (default: the post-boot state, no boot ROM).
+    #[arg(long, value_name = "FILE")]
+    boot_rom: Option<PathBuf>,
     /// Folder a RISC-V Linux program may open files in (default: the program's folder).
     #[arg(long)]
     sandbox: Option<PathBuf>,
@@ -226,7 +232,16 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(p) => p,
         Err(BadInput(msg)) => return bad_input(&msg),
     };
+    let started = std::time::Instant::now();
     let outcome = drive(machine.as_mut(), &args, &presses);
+    if args.stats {
+        eprintln!(
+            "workbench-stats: instructions={} cycles={} seconds={:.3}",
+            machine.instructions_retired(),
+            machine.cycles(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     if let Err(e) = finish(machine.as_ref(), &args) {
         eprintln!("workbench: {e}");
         return ExitCode::from(EXIT_BAD_INPUT);
@@ -253,6 +268,7 @@ fn prepare(args: &RunArgs) -> Result<Box<dyn Machine>, BadInput> {
         sandbox: args.sandbox.clone(),
         sandbox_writable: args.sandbox_writable,
         host_stdio: true,
+        boot_rom: args.boot_rom.clone(),
     };
     let mut machine = loader::load_file(&args.file, &opts)?;
     for &(addr, byte) in &args.poke {

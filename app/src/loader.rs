@@ -27,6 +27,8 @@ pub struct LoadOptions {
     pub sandbox_writable: bool,
     /// The guest's stdin/stdout are the process's own (the CLI), not drained by the app.
     pub host_stdio: bool,
+    /// A Game Boy boot ROM of the user's; without one the core starts in the post-boot state.
+    pub boot_rom: Option<PathBuf>,
 }
 
 /// A file that cannot be loaded; the message is one line, naming the file and the reason.
@@ -64,13 +66,16 @@ struct CoreEntry {
 }
 
 /// Every core the app knows, in detection order.
-const CORES: &[CoreEntry] = &[CoreEntry {
-    names: &["chip8", "schip", "xochip"],
-    extensions: &["ch8", "c8", "sc8", "xo8"],
-    // Raw CHIP-8 programs carry no signature: only the extension (or --core) selects them.
-    sniff: |_| false,
-    open: open_chip8,
-}];
+const CORES: &[CoreEntry] = &[
+    CoreEntry {
+        names: &["chip8", "schip", "xochip"],
+        extensions: &["ch8", "c8", "sc8", "xo8"],
+        // Raw CHIP-8 programs carry no signature: only the extension (or --core) selects them.
+        sniff: |_| false,
+        open: open_chip8,
+    },
+    CoreEntry { names: &["gb"], extensions: &["gb", "dmg"], sniff: wb_gb::looks_like_gb_rom, open: open_gb },
+];
 
 /// Every `--core` name, for help texts and errors.
 pub fn core_names() -> Vec<&'static str> {
@@ -173,6 +178,14 @@ fn open_chip8(req: &LoadRequest) -> Result<Box<dyn Machine>, String> {
     }
     let _ = req.path;
     Chip8::new(req.bytes, config).map(|m| Box::new(m) as Box<dyn Machine>).map_err(|e| e.to_string())
+}
+
+fn open_gb(req: &LoadRequest) -> Result<Box<dyn Machine>, String> {
+    let boot = match &req.opts.boot_rom {
+        Some(path) => Some(read_input(path).map_err(|e| format!("boot ROM {}: {e}", path.display()))?),
+        None => None,
+    };
+    wb_gb::GameBoy::new(req.bytes, boot.as_deref()).map(|m| Box::new(m) as Box<dyn Machine>).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

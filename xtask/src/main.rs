@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod bench;
 mod os;
 
 /// Debian packages, by what needs them (PLATFORM.md).
@@ -18,7 +19,7 @@ const GUEST_PACKAGES: &[&str] = &[
     "gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf", "binutils-riscv64-linux-gnu",
     "dosfstools", "mtools",
 ];
-const PEER_PACKAGES: &[&str] = &["lua5.4", "luajit", "hyperfine"];
+const PEER_PACKAGES: &[&str] = &["lua5.4", "luajit", "hyperfine", "time"];
 
 const OS_TARGET: &str = "x86_64-unknown-none";
 
@@ -185,7 +186,7 @@ fn scoreboard(root: &Path, suites: &[&str]) -> Result<(), String> {
 }
 
 fn bench(root: &Path, args: &[String]) -> Result<(), String> {
-    setup(&[BUILD_PACKAGES, PEER_PACKAGES])?;
+    setup(&[BUILD_PACKAGES, GUEST_PACKAGES, PEER_PACKAGES])?;
     let all = args.is_empty();
     let wants = |name: &str| all || args.iter().any(|a| a == name);
     status(cargo().current_dir(root).args(["build", "--profile", "bench-release", "-p", "workbench"]))?;
@@ -193,9 +194,23 @@ fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     if wants("chip8") {
         status(Command::new(&wb).args(["bench", "chip8"]))?;
     }
-    if wants("os") {
-        add_os_target()?;
-        os::bench(root)?;
+    if wants("gb") {
+        bench::gb(root, &wb)?;
+    }
+    if wants("lang") {
+        bench::lang(root, &wb)?;
+    }
+    if wants("riscv") {
+        bench::riscv(root, &wb)?;
+    }
+    if wants("os") || wants("x86") {
+        let image = build_os(root)?;
+        if wants("os") {
+            os::bench(root)?;
+        }
+        if wants("x86") {
+            bench::x86(&image, &wb)?;
+        }
     }
     Ok(())
 }

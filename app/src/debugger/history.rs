@@ -26,6 +26,9 @@ struct Snapshot {
     call_stack: Vec<CallEvent>,
     /// Inputs with an index below this were given before the snapshot was taken.
     inputs_before: usize,
+    /// Taken right after an edit (poke, register write, state load): the only true state
+    /// for its position, which re-execution from an older snapshot cannot reproduce.
+    exact: bool,
 }
 
 /// Snapshots within a memory budget, oldest first, and the input log.
@@ -90,6 +93,16 @@ impl History {
 
     /// Take a snapshot now, replacing one at the same position.
     pub fn record(&mut self, m: &dyn Machine) {
+        self.record_with(m, false);
+    }
+
+    /// Take a snapshot after an edit of the machine: restoring this position uses it, not
+    /// re-execution (which would miss the edit).
+    pub fn record_exact(&mut self, m: &dyn Machine) {
+        self.record_with(m, true);
+    }
+
+    fn record_with(&mut self, m: &dyn Machine, exact: bool) {
         let retired = m.instructions_retired();
         self.truncate_after(retired);
         if self.snaps.back().is_some_and(|s| s.retired == retired)
@@ -104,6 +117,7 @@ impl History {
             data,
             call_stack: m.hooks().call_stack().to_vec(),
             inputs_before: self.inputs.len(),
+            exact,
         });
         // Keep at least the newest two, so one reverse step always works.
         while self.bytes > self.budget && self.snaps.len() > 2 {
@@ -150,12 +164,13 @@ impl History {
     /// share one instruction count (a core may spend idle cycles after an instruction, as
     /// CHIP-8 does waiting for the display); re-execution always yields the first of them,
     /// the one a single step shows. Only when nothing older exists is a snapshot at
-    /// `target` itself used.
+    /// `target` itself used, or one taken right after an edit there.
     fn index_for(&self, target: u64) -> Option<usize> {
-        self.snaps
-            .iter()
-            .rposition(|s| s.retired < target)
-            .or_else(|| self.snaps.iter().rposition(|s| s.retired == target))
+        let at = self.snaps.iter().rposition(|s| s.retired == target);
+        if let Some(i) = at.filter(|&i| self.snaps[i].exact) {
+            return Some(i);
+        }
+        self.snaps.iter().rposition(|s| s.retired < target).or(at)
     }
 
     /// Load snapshot `idx` exactly (no re-execution).

@@ -105,7 +105,7 @@ impl Debugger {
         self.target = None;
         self.sync_hooks(m);
         self.history.clear();
-        self.history.record(m);
+        self.history.record_exact(m);
         self.park(m);
     }
 
@@ -232,8 +232,15 @@ impl Debugger {
         value: u8,
     ) -> Result<(), DebugError> {
         m.poke(space, addr, value)?;
-        self.history.record(m);
+        self.history.record_exact(m);
         Ok(())
+    }
+
+    /// Type bytes to the guest's serial/console input. The input becomes part of the
+    /// state (a snapshot is taken), so going back past it and forward again replays it.
+    pub fn serial_in(&mut self, m: &mut dyn Machine, bytes: &[u8]) {
+        m.serial_in(bytes);
+        self.history.record_exact(m);
     }
 
     pub fn set_register(
@@ -243,7 +250,7 @@ impl Debugger {
         value: RegValue,
     ) -> Result<(), DebugError> {
         m.set_register(name, value)?;
-        self.history.record(m);
+        self.history.record_exact(m);
         self.park(m);
         Ok(())
     }

@@ -501,3 +501,30 @@ fn reverse_step_on_the_chip8_core_equals_the_recorded_states() {
     }
     assert!(compared as u64 >= end / 2, "compared {compared} of {end}");
 }
+
+/// An edit (poke, register write) changes the future: going back to the moment of the
+/// edit gives the edited state, not a re-execution without it.
+#[test]
+fn reverse_execution_keeps_edits() {
+    let (mut m, mut dbg) = setup(LOOP);
+    dbg.history_mut().set_interval(3);
+    for _ in 0..3 {
+        dbg.run(&mut m, Budget::Frame);
+    }
+    dbg.poke(&mut m, 0, 0x301, 0x77).unwrap();
+    dbg.set_register(&mut m, "v3", 0x55).unwrap();
+    let edited_at = m.instructions_retired();
+    let edited = m.save_state();
+    for _ in 0..3 {
+        dbg.run(&mut m, Budget::Frame);
+    }
+    while m.instructions_retired() > edited_at {
+        dbg.reverse_step(&mut m).unwrap();
+    }
+    assert!(
+        m.save_state() == edited,
+        "back at the edit, the edit is there"
+    );
+    dbg.reverse_step(&mut m).unwrap();
+    assert_ne!(reg(&m, "v3"), 0x55, "one step before the edit, it is not");
+}

@@ -233,6 +233,26 @@ pub trait Machine: Send {
         None
     }
 
+    // ---- battery-backed memory (cartridge saves) ----
+
+    /// The battery-backed RAM the user expects kept across runs (a Game Boy cartridge's
+    /// .sav), or `None` when the machine has none.
+    fn battery_ram(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Restore battery-backed RAM read from a save file. A file of the wrong size or shape is
+    /// refused with a one-line reason and leaves the machine as it was.
+    fn load_battery_ram(&mut self, data: &[u8]) -> Result<(), String> {
+        let _ = data;
+        Err("this machine has no battery-backed memory".into())
+    }
+
+    /// True once after the battery-backed RAM changed (so the app writes the save file).
+    fn battery_dirty(&mut self) -> bool {
+        false
+    }
+
     // ---- state ----
 
     /// A versioned snapshot of the whole machine (see [`crate::state`]).

@@ -4,11 +4,13 @@ use std::path::PathBuf;
 
 use super::WorkbenchApp;
 use super::screenshot::{request_window_screenshot, save_png};
+use crate::debugger::savestate;
 use crate::gui::emu::{Command, RunState};
 use crate::gui::filter::ScreenFilter;
 use crate::gui::keymap;
 use crate::gui::layout;
 use crate::gui::settings::ScreenScale;
+
 /// A menu entry and the command it sends.
 type MenuItem = (&'static str, fn() -> Command);
 /// A toolbar button: label, tooltip, command.
@@ -65,11 +67,8 @@ impl WorkbenchApp {
                 ui.menu_button("Save state", |ui| {
                     for slot in 1..=4u8 {
                         if ui.button(format!("Slot {slot}")).clicked() {
-                            let path = crate::debugger::savestate::slot_path(
-                                &self.state_dir(),
-                                &self.snap.program,
-                                slot,
-                            );
+                            let path =
+                                savestate::slot_path(&self.state_dir(), &self.snap.program, slot);
                             self.commands.push(Command::SaveState(path));
                             ui.close();
                         }
@@ -86,11 +85,8 @@ impl WorkbenchApp {
                 });
                 ui.menu_button("Load state", |ui| {
                     for slot in 1..=4u8 {
-                        let path = crate::debugger::savestate::slot_path(
-                            &self.state_dir(),
-                            &self.snap.program,
-                            slot,
-                        );
+                        let path =
+                            savestate::slot_path(&self.state_dir(), &self.snap.program, slot);
                         if ui
                             .add_enabled(path.exists(), egui::Button::new(format!("Slot {slot}")))
                             .clicked()
@@ -370,6 +366,7 @@ impl WorkbenchApp {
     }
 }
 
+/// The first file called `program` on `PATH`.
 fn which(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)

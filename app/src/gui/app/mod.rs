@@ -53,6 +53,8 @@ pub struct AppOptions {
     pub bench_frames: Option<usize>,
 }
 
+/// The window's state: the handle on the emulation thread, the latest snapshot, the
+/// panels and their layout, settings, sound and input.
 pub struct WorkbenchApp {
     emu: EmuHandle,
     snap: Snapshot,

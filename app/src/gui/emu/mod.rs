@@ -72,6 +72,8 @@ pub enum Command {
         addr: u64,
         value: u8,
     },
+    /// Text typed to the guest's serial/console input.
+    SerialIn(Vec<u8>),
     SetRegister {
         name: String,
         value: RegValue,

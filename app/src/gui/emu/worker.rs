@@ -524,6 +524,7 @@ impl Worker {
                 }),
                 Err(e) => self.say(format!("watchpoint: condition {e}")),
             },
+            Command::SerialIn(bytes) => self.dbg.serial_in(m, &bytes),
             Command::Poke { space, addr, value } => {
                 if let Err(e) = self.dbg.poke(m, space, addr, value) {
                     self.say(format!("poke: {e}"));

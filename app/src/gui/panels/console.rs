@@ -1,9 +1,13 @@
-//! Serial output, debugger log lines and warnings.
+//! Serial output, debugger log lines and warnings, and a line to type to the guest's
+//! serial input.
 
 use super::{Panel, PanelCx};
+use crate::gui::emu::Command;
 
 #[derive(Default)]
-pub struct Console {}
+pub struct Console {
+    typed: String,
+}
 
 impl Panel for Console {
     fn id(&self) -> &'static str {
@@ -13,7 +17,20 @@ impl Panel for Console {
         "Console"
     }
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelCx<'_>) {
-        let Self {} = self;
+        let Self { typed } = self;
+        egui::Panel::bottom("serial-in").show(ui, |ui| {
+            let resp = ui.add(
+                egui::TextEdit::singleline(typed)
+                    .hint_text("type to the guest's serial input, Enter sends the line")
+                    .desired_width(f32::INFINITY),
+            );
+            if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                let mut line = std::mem::take(typed).into_bytes();
+                line.push(b'\n');
+                cx.commands.push(Command::SerialIn(line));
+                resp.request_focus();
+            }
+        });
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .stick_to_bottom(true)
