@@ -18,6 +18,6 @@ pub use hooks::{
 };
 pub use machine::{
     AddressSpace, Budget, CoreInfo, DisasmLine, Frame, GuestFault, InputEvent, KeyCode, Machine,
-    PokeError, RegValue, Register, RunResult, StopReason,
+    PokeError, RegValue, Register, RunResult, StopReason, View,
 };
 pub use state::StateError;

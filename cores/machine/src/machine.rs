@@ -149,6 +149,25 @@ pub enum InputEvent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct KeyCode(pub u8);
 
+/// A core-specific debugger view, as data the app can draw without knowing the core.
+#[derive(Clone, Debug, PartialEq)]
+pub enum View {
+    /// A picture (tile data, a background map), RGBA8 row-major.
+    Image { title: String, width: usize, height: usize, rgba: Vec<u8> },
+    /// Rows of named columns (OAM entries, IO registers, page-table entries).
+    Table { title: String, columns: Vec<String>, rows: Vec<Vec<String>> },
+    /// Preformatted text.
+    Text { title: String, text: String },
+}
+
+impl View {
+    pub fn title(&self) -> &str {
+        match self {
+            View::Image { title, .. } | View::Table { title, .. } | View::Text { title, .. } => title,
+        }
+    }
+}
+
 /// The interface every executing thing implements: emulator cores and the language VM.
 ///
 /// Contract:
@@ -231,6 +250,12 @@ pub trait Machine: Send {
     /// instruction is a call; `None` otherwise. Step out uses [`Hooks::call_stack`].
     fn call_return_address(&self) -> Option<u64> {
         None
+    }
+
+    /// Core-specific debugger views as plain data (Game Boy tiles, maps, OAM and IO
+    /// registers; an x86 page-table walk...). The app draws them without knowing the core.
+    fn views(&self) -> Vec<View> {
+        Vec::new()
     }
 
     // ---- battery-backed memory (cartridge saves) ----
