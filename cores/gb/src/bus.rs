@@ -1,5 +1,12 @@
 //! The machine behind the CPU: memory map, I/O registers, interrupts, OAM DMA, and the clock
-//! that advances every device by one M-cycle per CPU bus access.
+//! that advances by one M-cycle per CPU bus access.
+//!
+//! Devices are not stepped every M-cycle. Each says when it next does something observable (the
+//! timer's next TIMA or divider edge, the PPU's next mode change); the clock only compares the
+//! time with the earliest of those, and a device the CPU touches is first brought up to the
+//! present from its timestamp. The APU makes its samples in batches when it is touched or
+//! drained. Events run in the same order within an M-cycle as stepping would run them: timer,
+//! divider edges, PPU, then DMA and the other rare devices.
 
 use wb_machine::state::{Reader, Writer};
 use wb_machine::{Access, Hooks, StateError};
@@ -62,6 +69,12 @@ pub struct Hardware {
     pub pc_hint: u16,
     /// Some device in [`Hardware::rare_cycle`] needs ticking.
     rare: bool,
+    /// T-cycle at which the timer next needs stepping ([`crate::timer::Timer::next_due`]).
+    timer_due: u64,
+    /// T-cycle at which the PPU's next event falls ([`crate::ppu::Ppu::next_due`]).
+    ppu_due: u64,
+    /// The earliest of the dues above (every M-cycle while `rare`).
+    next_event: u64,
 }
 
 impl Hardware {
@@ -98,43 +111,90 @@ impl Hardware {
             hooks: Hooks::new(),
             pc_hint: 0,
             rare: true,
+            timer_due: 0,
+            ppu_due: 0,
+            next_event: 0,
         };
         if !booting {
             // The boot ROM leaves both P1 selection lines low.
             hw.joypad.select = 0;
         }
+        hw.reschedule_timer();
+        hw.reschedule_ppu();
         hw
     }
 
-    /// Advance every device by one M-cycle.
+    /// Advance the clock by one M-cycle, running the device events that fall in it.
     #[inline(always)]
     fn generic_cycle(&mut self) {
         self.cycles += 4;
-        if self.timer.tick() {
-            self.if_ |= INT_TIMER;
+        if self.cycles >= self.next_event {
+            self.service();
         }
-        if self.timer.counter & 0xFF == 0 {
-            self.divider_edges();
-        }
-        self.apu.tick();
-        let irq = self.ppu.tick();
-        if irq != 0 {
-            self.if_ |= irq;
-            if self.ppu.frame_done {
-                self.ppu.frame_done = false;
-                self.frame_done = true;
-                self.frame_clock = 0;
+    }
+
+    /// Run the events due in the M-cycle that just ended, in stepping order.
+    #[inline(never)]
+    fn service(&mut self) {
+        let now = self.cycles;
+        if now >= self.timer_due {
+            if self.timer.tick_to(now) {
+                self.if_ |= INT_TIMER;
             }
+            if self.timer.counter & 0xFF == 0 {
+                self.divider_edges(now);
+            }
+            self.reschedule_timer();
+        }
+        if now >= self.ppu_due {
+            let irq = self.ppu.catch_up(now);
+            if irq != 0 {
+                self.if_ |= irq;
+                if self.ppu.frame_done {
+                    self.ppu.frame_done = false;
+                    self.frame_done = true;
+                    self.frame_clock = 0;
+                }
+            }
+            self.ppu_due = self.ppu.next_due();
         }
         if self.rare {
             self.rare_cycle();
         }
+        self.reschedule();
     }
 
-    /// Falling edges of divider bit 8 (serial clock) and bit 12 (frame sequencer); called when
-    /// the low 8 bits of the divider wrap.
-    #[cold]
-    fn divider_edges(&mut self) {
+    /// Recompute when the timer next needs stepping (after it ran or the CPU touched it).
+    fn reschedule_timer(&mut self) {
+        // From the present, so a newly listened-to edge can never be due in the past.
+        self.timer.sync(self.cycles);
+        // The divider edges listened to: bit 12 for the frame sequencer, and bit 8 too while
+        // an internally clocked serial transfer runs.
+        let serial_clocked = self.serial.active() && self.serial.sc & 1 != 0;
+        let listen = if serial_clocked { 0x1FF } else { 0x1FFF };
+        self.timer_due = self.timer.next_due(listen);
+        self.reschedule();
+    }
+
+    /// Recompute when the PPU's next event falls (after LCDC changed).
+    fn reschedule_ppu(&mut self) {
+        self.ppu_due = self.ppu.next_due();
+        self.reschedule();
+    }
+
+    /// Recompute the clock's next stop from the device dues.
+    fn reschedule(&mut self) {
+        let rare = if self.rare {
+            self.cycles + 4
+        } else {
+            u64::MAX
+        };
+        self.next_event = self.timer_due.min(self.ppu_due).min(rare);
+    }
+
+    /// Falling edges of divider bit 8 (serial clock) and bit 12 (frame sequencer) in the
+    /// M-cycle ending at `now`; called when the low 8 bits of the divider wrap.
+    fn divider_edges(&mut self, now: u64) {
         let counter = self.timer.counter;
         if counter & 0x1FF == 0
             && self.serial.active()
@@ -144,6 +204,8 @@ impl Hardware {
             self.if_ |= INT_SERIAL;
         }
         if counter & 0x1FFF == 0 {
+            // The sequencer steps before this M-cycle's sample.
+            self.apu.sync(now - 4);
             self.apu.frame_sequencer();
         }
     }
@@ -171,6 +233,7 @@ impl Hardware {
             || self.dma.active
             || self.dma.start_in.is_some()
             || self.cart.header.has_rtc;
+        self.reschedule();
     }
 
     fn dma_cycle(&mut self) {
@@ -233,6 +296,7 @@ impl Hardware {
     }
 
     /// A CPU read with every side effect but no clock.
+    #[inline(always)]
     pub fn read(&mut self, addr: u16) -> u8 {
         if self.dma_conflict(addr) {
             return if addr >= 0xFE00 { 0xFF } else { self.dma.last };
@@ -272,7 +336,7 @@ impl Hardware {
             0x00 => self.joypad.read(),
             0x01 => self.serial.sb,
             0x02 => self.serial.read_sc(),
-            0x04..=0x07 => self.timer.read(reg),
+            0x04..=0x07 => self.timer.read(reg, self.cycles),
             0x0F => self.if_ | 0xE0,
             0x10..=0x3F => self.apu.read(reg),
             0x46 => self.dma.reg,
@@ -314,29 +378,45 @@ impl Hardware {
                 self.if_ |= if fell { INT_JOYPAD } else { 0 };
             }
             0x01 => self.serial.sb = v,
-            0x02 => self.serial.write_sc(v),
+            0x02 => {
+                self.serial.write_sc(v);
+                self.reschedule_timer();
+            }
             0x04 => {
-                let old = self.timer.counter;
-                self.timer.write(reg, v);
+                let old = self.timer.counter_at(self.cycles);
+                self.timer.write(reg, v, self.cycles);
                 // Resetting the divider can clock the frame sequencer.
                 if old & 0x1000 != 0 {
+                    self.apu.sync(self.cycles);
                     self.apu.frame_sequencer();
                 }
+                self.reschedule_timer();
             }
-            0x05..=0x07 => self.timer.write(reg, v),
+            0x05..=0x07 => {
+                self.timer.write(reg, v, self.cycles);
+                self.reschedule_timer();
+            }
             0x0F => self.if_ = v & 0x1F,
-            0x10..=0x3F => self.apu.write(reg, v),
+            0x10..=0x3F => {
+                self.apu.sync(self.cycles);
+                self.apu.write(reg, v);
+            }
             0x46 => {
                 self.dma.reg = v;
                 self.dma.start_in = Some(1);
                 self.rare = true;
+                self.reschedule();
             }
-            0x40..=0x4B => {
+            0x40 => {
+                self.ppu.sync(self.cycles);
                 let irq = self.ppu.write_reg(reg, v);
                 self.if_ |= irq & IRQ_STAT;
-                if reg == 0x40 {
-                    self.update_rare();
-                }
+                self.update_rare();
+                self.reschedule_ppu();
+            }
+            0x41..=0x4B => {
+                let irq = self.ppu.write_reg(reg, v);
+                self.if_ |= irq & IRQ_STAT;
             }
             // Any non-zero write unmaps the boot ROM for good.
             0x50 => self.boot_active &= v == 0,
@@ -364,7 +444,10 @@ impl Hardware {
             0xFF80..=0xFFFE => self.hram[addr as usize & 0x7F] = v,
             0xFFFF => self.ie = v,
             0xFF0F => self.if_ = v & 0x1F,
-            0xFF30..=0xFF3F => self.apu.write(addr as u8, v),
+            0xFF30..=0xFF3F => {
+                self.apu.sync(self.cycles);
+                self.apu.write(addr as u8, v);
+            }
             _ => return false,
         }
         true
@@ -372,9 +455,9 @@ impl Hardware {
 
     pub fn save(&self, w: &mut Writer) {
         self.cart.save(w);
-        self.ppu.save(w);
-        self.timer.save(w);
-        self.apu.save(w);
+        self.ppu.save(w, self.cycles);
+        self.timer.save(w, self.cycles);
+        self.apu.save(w, self.cycles);
         self.serial.save(w);
         w.u8(self.joypad.select).u8(self.joypad.pressed);
         w.bytes(&self.wram)
@@ -413,7 +496,12 @@ impl Hardware {
         self.boot_active = r.bool()? && self.boot_rom.is_some();
         self.cycles = r.u64()?;
         self.frame_clock = r.u32()?;
+        self.timer.set_clock(self.cycles);
+        self.ppu.set_clock(self.cycles);
+        self.apu.set_clock(self.cycles);
         self.update_rare();
+        self.reschedule_timer();
+        self.reschedule_ppu();
         Ok(())
     }
 }

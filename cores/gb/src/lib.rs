@@ -6,8 +6,10 @@
 //! - `cpu/`: the SM83. It reaches the machine only through `cpu::Bus`, and every bus call is one
 //!   M-cycle, so instruction timing is the sequence of accesses (no cycle table). `alu.rs` has
 //!   one flag helper per ALU operation; `execute.rs` decodes by octal fields.
-//! - `bus.rs`: memory map, I/O registers, IE/IF, OAM DMA (with its bus conflicts); advances every
-//!   device by one M-cycle per CPU bus call.
+//! - `bus.rs`: memory map, I/O registers, IE/IF, OAM DMA (with its bus conflicts); advances the
+//!   clock by one M-cycle per CPU bus call. Devices catch up lazily: each names the T-cycle of
+//!   its next event and is brought up to the present when the CPU touches it, so an M-cycle
+//!   without an event costs one add and one compare.
 //! - `ppu.rs`: LCD timing as events within a 456-dot line (modes, LY/LYC, STAT sources, VRAM/OAM
 //!   locking); `render.rs` draws a whole line when mode 3 starts.
 //! - `timer.rs`, `serial.rs`, `joypad.rs`; `apu/`: four channels, frame sequencer, mixer.

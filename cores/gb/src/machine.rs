@@ -230,6 +230,7 @@ impl Machine for GameBoy {
     }
 
     fn drain_audio(&mut self, out: &mut Vec<f32>) {
+        self.hw.apu.sync(self.hw.cycles);
         out.append(&mut self.hw.apu.samples);
     }
 

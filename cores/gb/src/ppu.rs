@@ -3,6 +3,10 @@
 //! LY, LY=LYC, and the STAT interrupt line whose rising edges request interrupts (so one source
 //! that stays high blocks the others). Pixels are produced a whole line at a time when mode 3
 //! starts (see `render.rs`).
+//!
+//! Between timing events nothing observable changes, so the dot counter is advanced lazily:
+//! the machine calls [`Ppu::catch_up`] at the T-cycle [`Ppu::next_due`] names, or
+//! [`Ppu::sync`] before it changes LCDC.
 
 use wb_machine::StateError;
 use wb_machine::state::{Reader, Writer};
@@ -38,8 +42,10 @@ pub struct Ppu {
     pub mode: u8,
     /// The internal line (LY reads differ from it on line 153).
     pub line: u8,
-    /// Dot within the line, advanced 4 per M-cycle.
+    /// Dot within the line, advanced 4 per M-cycle (as of T-cycle `synced`).
     pub dot: u32,
+    /// The T-cycle `dot` is valid at.
+    synced: u64,
     /// Dot at which the next timing event happens on this line.
     next_event: u32,
     /// Dot at which mode 3 ends on this line.
@@ -98,6 +104,7 @@ impl Ppu {
             mode: 0,
             line: 0,
             dot: 0,
+            synced: 0,
             next_event: u32::MAX,
             mode3_end: 252,
             lyc_flag: false,
@@ -138,20 +145,45 @@ impl Ppu {
         self.lcdc & 0x80 != 0
     }
 
-    /// Advance one M-cycle (4 dots). Returns interrupt request bits.
-    #[inline(always)]
-    pub fn tick(&mut self) -> u8 {
-        if !self.enabled() {
-            return 0;
+    /// The dot counter at T-cycle `now` (it stands still while the LCD is off).
+    fn dot_at(&self, now: u64) -> u32 {
+        if self.enabled() {
+            self.dot + (now - self.synced) as u32
+        } else {
+            self.dot
         }
-        self.dot += 4;
-        if self.dot < self.next_event {
+    }
+
+    /// Bring the dot counter up to T-cycle `now`; no event may lie before `now`.
+    pub fn sync(&mut self, now: u64) {
+        self.dot = self.dot_at(now);
+        self.synced = now;
+    }
+
+    /// Take `now` as the time `dot` is valid at (after a state load).
+    pub fn set_clock(&mut self, now: u64) {
+        self.synced = now;
+    }
+
+    /// The T-cycle ending the M-cycle in which the next event happens (`u64::MAX`: none).
+    pub fn next_due(&self) -> u64 {
+        if !self.enabled() || self.next_event == u32::MAX {
+            return u64::MAX;
+        }
+        // Dots move 4 per M-cycle; an event falls due in the first M-cycle that reaches it.
+        let ahead = self.next_event.saturating_sub(self.dot).max(1);
+        self.synced + ahead.next_multiple_of(4) as u64
+    }
+
+    /// Advance to T-cycle `now` and run the events due. Returns interrupt request bits.
+    pub fn catch_up(&mut self, now: u64) -> u8 {
+        self.sync(now);
+        if !self.enabled() || self.dot < self.next_event {
             return 0;
         }
         self.advance()
     }
 
-    #[cold]
     fn advance(&mut self) -> u8 {
         let mut irq = 0;
         while self.dot >= self.next_event {
@@ -443,7 +475,8 @@ impl Ppu {
         self.dot = 4;
     }
 
-    pub fn save(&self, w: &mut Writer) {
+    /// Save the state as of T-cycle `now`.
+    pub fn save(&self, w: &mut Writer, now: u64) {
         w.bytes(&self.vram).bytes(&self.oam);
         for v in [
             self.lcdc,
@@ -464,7 +497,7 @@ impl Ppu {
         ] {
             w.u8(v);
         }
-        w.u32(self.dot).u32(self.next_event).u32(self.mode3_end);
+        w.u32(self.dot_at(now)).u32(self.next_event).u32(self.mode3_end);
         for v in [
             self.lyc_flag,
             self.compare_enabled,

@@ -16,8 +16,31 @@ fn shade(palette: u8, index: u8) -> u8 {
     (palette >> (index * 2)) & 3
 }
 
+/// `SPREAD[b]` holds bit `7 - i` of `b` in its byte `i` (little-endian): one bit plane of a tile
+/// row as eight pixels, leftmost first.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut i = 0;
+        while i < 8 {
+            table[b] |= (((b >> (7 - i)) & 1) as u64) << (i * 8);
+            i += 1;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// The eight colour indices of a tile row whose bit planes are `lo` and `hi`, leftmost first.
+#[inline(always)]
+fn tile_row(lo: u8, hi: u8) -> [u8; 8] {
+    (SPREAD[lo as usize] | (SPREAD[hi as usize] << 1)).to_le_bytes()
+}
+
 /// Colour indices of one map row into `out[from..]`, starting `px` pixels into the row
-/// (wrapping at 256), a tile row (two bytes) at a time.
+/// (wrapping at 256): whole tiles are decoded into a scratch line, which is then copied from
+/// the first visible pixel.
 #[inline(always)]
 fn fetch_row(
     vram: &[u8],
@@ -25,26 +48,20 @@ fn fetch_row(
     out: &mut [u8; WIDTH],
     from: usize,
     row: usize,
-    mut px: u8,
+    px: u8,
     fine_y: u8,
 ) {
-    let mut x = from;
-    while x < WIDTH {
-        let tile = vram[row + (px / 8) as usize];
+    let skip = (px & 7) as usize;
+    let width = WIDTH - from;
+    let mut scratch = [0u8; WIDTH + 16];
+    let first_tile = (px / 8) as usize;
+    for (t, dst) in scratch.chunks_exact_mut(8).take((width + skip).div_ceil(8)).enumerate() {
+        // The map row is 32 tiles wide and wraps.
+        let tile = vram[row + ((first_tile + t) & 31)];
         let addr = bg_tile_addr(lcdc, tile) + fine_y as usize * 2;
-        let lo = vram[addr];
-        let hi = vram[addr + 1];
-        let mut bit = 7 - (px & 7);
-        loop {
-            out[x] = ((lo >> bit) & 1) | (((hi >> bit) & 1) << 1);
-            x += 1;
-            px = px.wrapping_add(1);
-            if bit == 0 || x == WIDTH {
-                break;
-            }
-            bit -= 1;
-        }
+        dst.copy_from_slice(&tile_row(vram[addr], vram[addr + 1]));
     }
+    out[from..].copy_from_slice(&scratch[skip..skip + width]);
 }
 
 /// VRAM offset of background/window tile `index` under LCDC bit 4's addressing mode.
@@ -109,15 +126,9 @@ impl Ppu {
             self.render_sprites(&mut colours);
         }
         let base = ly as usize * WIDTH * 4;
-        // A fixed-size view lets the compiler drop the per-byte bounds checks.
-        if let Ok(line) = <&mut [u8; WIDTH * 4]>::try_from(&mut self.frame[base..base + WIDTH * 4]) {
-            for (x, &c) in colours.iter().enumerate() {
-                let rgba = SHADES[c as usize & 3];
-                line[x * 4] = rgba[0];
-                line[x * 4 + 1] = rgba[1];
-                line[x * 4 + 2] = rgba[2];
-                line[x * 4 + 3] = rgba[3];
-            }
+        let line = &mut self.frame[base..base + WIDTH * 4];
+        for (px, &c) in line.chunks_exact_mut(4).zip(colours.iter()) {
+            px.copy_from_slice(&SHADES[c as usize & 3]);
         }
     }
 

@@ -2,6 +2,10 @@
 //! counts falling edges of one of its bits (chosen by TAC) ANDed with the enable bit, so writes to
 //! DIV or TAC can tick TIMA. An overflow leaves TIMA at 0 for one M-cycle before TMA is loaded
 //! and the interrupt raised.
+//!
+//! The timer is clocked lazily: between its events (a TIMA edge, an overflow, a divider edge the
+//! machine listens to) only the divider moves, so it is brought up to date from the clock when
+//! the CPU touches it, and stepped exactly when [`Timer::next_due`] says something happens.
 
 use wb_machine::StateError;
 use wb_machine::state::{Reader, Writer};
@@ -19,6 +23,8 @@ pub struct Timer {
     reloading: bool,
     /// Low counter bits that are all zero right after the selected bit falls (from TAC).
     edge_mask: u16,
+    /// The T-cycle `counter` is valid at.
+    synced: u64,
 }
 
 /// Counter bit whose falling edge ticks TIMA, by TAC's low two bits.
@@ -34,6 +40,7 @@ impl Timer {
             overflow: false,
             reloading: false,
             edge_mask: 0,
+            synced: 0,
         };
         t.set_tac(0xF8);
         t
@@ -58,9 +65,52 @@ impl Timer {
         }
     }
 
+    /// The divider at T-cycle `now` (no event lies between the last sync and `now`).
+    #[inline(always)]
+    pub fn counter_at(&self, now: u64) -> u16 {
+        self.counter.wrapping_add((now - self.synced) as u16)
+    }
+
+    /// Bring the divider up to T-cycle `now`.
+    #[inline(always)]
+    pub fn sync(&mut self, now: u64) {
+        self.counter = self.counter_at(now);
+        self.synced = now;
+    }
+
+    /// Take `now` as the time `counter` is valid at (after a state load).
+    pub fn set_clock(&mut self, now: u64) {
+        self.synced = now;
+    }
+
+    /// Run the M-cycle that ends at T-cycle `now`, exactly. Returns true when the timer
+    /// interrupt is raised.
+    pub fn tick_to(&mut self, now: u64) -> bool {
+        self.sync(now - 4);
+        self.synced = now;
+        self.tick()
+    }
+
+    /// The T-cycle ending the next M-cycle where something happens: a reload, a TIMA edge, or
+    /// a divider edge with the low bits of `listen_mask` all zero (the frame sequencer's bit 12,
+    /// the serial clock's bit 8).
+    pub fn next_due(&self, listen_mask: u16) -> u64 {
+        if self.overflow | self.reloading {
+            return self.synced + 4;
+        }
+        // T-cycles until the counter's low bits under `mask` next wrap to zero.
+        let until = |mask: u16| (mask as u64 + 1) - (self.counter & mask) as u64;
+        let mut due = until(listen_mask);
+        if self.tac & 4 != 0 {
+            due = due.min(until(self.edge_mask));
+        }
+        // The counter moves in steps of 4; a misaligned loaded state waits for the next step.
+        self.synced + due.next_multiple_of(4)
+    }
+
     /// Advance one M-cycle. Returns true when the timer interrupt is raised.
     #[inline(always)]
-    pub fn tick(&mut self) -> bool {
+    fn tick(&mut self) -> bool {
         let mut irq = false;
         if self.overflow | self.reloading {
             self.reloading = false;
@@ -80,16 +130,19 @@ impl Timer {
         irq
     }
 
-    pub fn read(&self, reg: u8) -> u8 {
+    /// A register read at T-cycle `now`.
+    pub fn read(&self, reg: u8, now: u64) -> u8 {
         match reg {
-            0x04 => (self.counter >> 8) as u8,
+            0x04 => (self.counter_at(now) >> 8) as u8,
             0x05 => self.tima,
             0x06 => self.tma,
             _ => self.tac | 0xF8,
         }
     }
 
-    pub fn write(&mut self, reg: u8, v: u8) {
+    /// A register write at T-cycle `now`.
+    pub fn write(&mut self, reg: u8, v: u8, now: u64) {
+        self.sync(now);
         match reg {
             0x04 => {
                 let was = self.signal(self.counter);
@@ -120,8 +173,9 @@ impl Timer {
         }
     }
 
-    pub fn save(&self, w: &mut Writer) {
-        w.u16(self.counter).u8(self.tima).u8(self.tma).u8(self.tac);
+    /// Save the state as of T-cycle `now`.
+    pub fn save(&self, w: &mut Writer, now: u64) {
+        w.u16(self.counter_at(now)).u8(self.tima).u8(self.tma).u8(self.tac);
         w.bool(self.overflow).bool(self.reloading);
     }
 
@@ -134,5 +188,38 @@ impl Timer {
         self.overflow = r.bool()?;
         self.reloading = r.bool()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A timer stepped only at the cycles [`Timer::next_due`] names reads and interrupts exactly
+    /// like one stepped every M-cycle, and is stepped at every divider edge the machine needs.
+    #[test]
+    fn stepping_at_next_due_matches_stepping_every_cycle() {
+        for tac in 0..8u8 {
+            let mut every = Timer::new(0xABCC);
+            every.write(0x07, tac, 0);
+            every.write(0x06, 0xFE, 0);
+            let mut lazy = every.clone();
+            let mut due = lazy.next_due(0x1FFF);
+            for m in 1..20_000u64 {
+                let now = m * 4;
+                let irq = every.tick_to(now);
+                let mut lazy_irq = false;
+                if now >= due {
+                    lazy_irq = lazy.tick_to(now);
+                    due = lazy.next_due(0x1FFF);
+                } else {
+                    assert_ne!(every.counter & 0x1FFF, 0, "missed an edge at {now}");
+                }
+                assert_eq!(irq, lazy_irq, "TAC {tac:#x}, cycle {now}");
+                for reg in 4..=7 {
+                    assert_eq!(every.read(reg, now), lazy.read(reg, now), "TAC {tac:#x}");
+                }
+            }
+        }
     }
 }

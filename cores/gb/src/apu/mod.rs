@@ -35,6 +35,8 @@ pub struct Apu {
     sample_clock: u32,
     /// M-cycles the channel timers have not been advanced by yet.
     behind: u32,
+    /// The T-cycle the sample clock is valid at.
+    synced: u64,
     /// DC-blocking filter state per side.
     hp: [f32; 2],
     pub samples: Vec<f32>,
@@ -58,6 +60,7 @@ impl Apu {
             frame_step: 0,
             sample_clock: 0,
             behind: 0,
+            synced: 0,
             hp: [0.0; 2],
             samples: Vec::new(),
         }
@@ -92,17 +95,29 @@ impl Apu {
         apu
     }
 
-    /// One M-cycle. The channels are advanced lazily: only when a sample is due, a register
-    /// is written or the frame sequencer steps (their output is unobservable in between).
-    #[inline(always)]
-    pub fn tick(&mut self) {
-        self.behind += 1;
-        self.sample_clock += 1;
-        if self.sample_clock >= CYCLES_PER_SAMPLE {
-            self.sample_clock = 0;
-            self.catch_up();
-            self.mix();
+    /// Produce the samples due up to T-cycle `now`. The machine calls this before it touches
+    /// the APU, so between accesses the samples are made in one batch. The channels advance
+    /// lazily as well: only when a sample is due, a register is written or the frame sequencer
+    /// steps (their output is unobservable in between).
+    pub fn sync(&mut self, now: u64) {
+        let mut cycles = now.saturating_sub(self.synced) / 4;
+        self.synced = now;
+        while cycles > 0 {
+            let step = cycles.min((CYCLES_PER_SAMPLE - self.sample_clock) as u64) as u32;
+            cycles -= step as u64;
+            self.behind += step;
+            self.sample_clock += step;
+            if self.sample_clock >= CYCLES_PER_SAMPLE {
+                self.sample_clock = 0;
+                self.catch_up();
+                self.mix();
+            }
         }
+    }
+
+    /// Take `now` as the time the sample clock is valid at (after a state load).
+    pub fn set_clock(&mut self, now: u64) {
+        self.synced = now;
     }
 
     /// Run the channels' frequency timers for the M-cycles not yet applied.
@@ -327,7 +342,14 @@ impl Apu {
         }
     }
 
-    pub fn save(&self, w: &mut Writer) {
+    /// Save the state as of T-cycle `now`.
+    pub fn save(&self, w: &mut Writer, now: u64) {
+        if self.synced != now {
+            // The samples not made yet change the filter and the channels: save a caught-up copy.
+            let mut apu = self.clone();
+            apu.sync(now);
+            return apu.save(w, now);
+        }
         w.bool(self.on)
             .bytes(&self.regs)
             .u8(self.frame_step)
@@ -360,9 +382,8 @@ mod tests {
 
     fn peak(apu: &mut Apu, cycles: usize) -> f32 {
         apu.samples.clear();
-        for _ in 0..cycles {
-            apu.tick();
-        }
+        let now = apu.synced + cycles as u64 * 4;
+        apu.sync(now);
         apu.samples.iter().fold(0.0f32, |m, s| m.max(s.abs()))
     }
 

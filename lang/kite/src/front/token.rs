@@ -1,0 +1,145 @@
+//! Token kinds produced by the lexer.
+
+use super::span::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tok {
+    // Literals and names.
+    Int,
+    Float,
+    Str,
+    Ident,
+    // Keywords.
+    And,
+    Break,
+    Continue,
+    Else,
+    False,
+    Fn,
+    For,
+    If,
+    In,
+    Let,
+    Nil,
+    Not,
+    Or,
+    Return,
+    True,
+    While,
+    // Punctuation.
+    LParen,
+    RParen,
+    LBrace,
+    RBrace,
+    LBracket,
+    RBracket,
+    Comma,
+    Dot,
+    DotDot,
+    Colon,
+    Semi,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Percent,
+    Bang,
+    Eq,
+    EqEq,
+    BangEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    PlusEq,
+    MinusEq,
+    StarEq,
+    SlashEq,
+    Eof,
+}
+
+impl Tok {
+    pub fn keyword(word: &str) -> Option<Tok> {
+        Some(match word {
+            "and" => Tok::And,
+            "break" => Tok::Break,
+            "continue" => Tok::Continue,
+            "else" => Tok::Else,
+            "false" => Tok::False,
+            "fn" => Tok::Fn,
+            "for" => Tok::For,
+            "if" => Tok::If,
+            "in" => Tok::In,
+            "let" => Tok::Let,
+            "nil" => Tok::Nil,
+            "not" => Tok::Not,
+            "or" => Tok::Or,
+            "return" => Tok::Return,
+            "true" => Tok::True,
+            "while" => Tok::While,
+            _ => return None,
+        })
+    }
+
+    /// How the token is spelled, for "expected X" messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Tok::Int => "an integer",
+            Tok::Float => "a float",
+            Tok::Str => "a string",
+            Tok::Ident => "a name",
+            Tok::And => "'and'",
+            Tok::Break => "'break'",
+            Tok::Continue => "'continue'",
+            Tok::Else => "'else'",
+            Tok::False => "'false'",
+            Tok::Fn => "'fn'",
+            Tok::For => "'for'",
+            Tok::If => "'if'",
+            Tok::In => "'in'",
+            Tok::Let => "'let'",
+            Tok::Nil => "'nil'",
+            Tok::Not => "'not'",
+            Tok::Or => "'or'",
+            Tok::Return => "'return'",
+            Tok::True => "'true'",
+            Tok::While => "'while'",
+            Tok::LParen => "'('",
+            Tok::RParen => "')'",
+            Tok::LBrace => "'{'",
+            Tok::RBrace => "'}'",
+            Tok::LBracket => "'['",
+            Tok::RBracket => "']'",
+            Tok::Comma => "','",
+            Tok::Dot => "'.'",
+            Tok::DotDot => "'..'",
+            Tok::Colon => "':'",
+            Tok::Semi => "';'",
+            Tok::Plus => "'+'",
+            Tok::Minus => "'-'",
+            Tok::Star => "'*'",
+            Tok::Slash => "'/'",
+            Tok::Percent => "'%'",
+            Tok::Bang => "'!'",
+            Tok::Eq => "'='",
+            Tok::EqEq => "'=='",
+            Tok::BangEq => "'!='",
+            Tok::Lt => "'<'",
+            Tok::LtEq => "'<='",
+            Tok::Gt => "'>'",
+            Tok::GtEq => "'>='",
+            Tok::PlusEq => "'+='",
+            Tok::MinusEq => "'-='",
+            Tok::StarEq => "'*='",
+            Tok::SlashEq => "'/='",
+            Tok::Eof => "end of file",
+        }
+    }
+}
+
+/// One token: its kind and where it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub tok: Tok,
+    pub span: Span,
+}

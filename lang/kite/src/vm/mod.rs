@@ -1,0 +1,7 @@
+//! The bytecode compiler, the listing and the register VM.
+
+pub mod bytecode;
+pub mod compiler;
+pub mod disasm;
+pub mod interp;
+pub mod verify;
