@@ -131,6 +131,22 @@ impl GameBoy {
 }
 
 impl Machine for GameBoy {
+    fn views(&self) -> Vec<wb_machine::View> {
+        self.debug_views()
+    }
+
+    fn battery_ram(&self) -> Option<Vec<u8>> {
+        GameBoy::battery_ram(self)
+    }
+
+    fn load_battery_ram(&mut self, data: &[u8]) -> Result<(), String> {
+        GameBoy::load_battery_ram(self, data).map_err(|e| e.to_string())
+    }
+
+    fn battery_dirty(&mut self) -> bool {
+        GameBoy::battery_dirty(self)
+    }
+
     fn info(&self) -> CoreInfo {
         CoreInfo {
             name: "gb",

@@ -151,3 +151,84 @@ impl GameBoy {
             .collect()
     }
 }
+
+/// The 2-bit colour index `i` through a DMG palette register, as RGBA.
+fn shade(palette: u8, i: u8) -> [u8; 4] {
+    crate::render::SHADES[((palette >> (i * 2)) & 3) as usize]
+}
+
+impl GameBoy {
+    /// Every debugger view of this core as plain data for the app: tile data, both tile
+    /// maps, OAM, palettes and the I/O registers by name.
+    pub fn debug_views(&self) -> Vec<wb_machine::View> {
+        use wb_machine::View;
+        let bgp = self.palettes().bgp;
+        let tiles = self.tile_data();
+        // Tile data: 384 tiles in a 16 x 24 grid of 8 x 8 pixels, through BGP.
+        let (tw, th) = (16 * 8, 24 * 8);
+        let mut rgba = vec![0u8; tw * th * 4];
+        for (t, px) in tiles.iter().enumerate() {
+            let (tx, ty) = (t % 16 * 8, t / 16 * 8);
+            for (i, &c) in px.iter().enumerate() {
+                let at = ((ty + i / 8) * tw + tx + i % 8) * 4;
+                rgba[at..at + 4].copy_from_slice(&shade(bgp, c));
+            }
+        }
+        let mut views = vec![View::Image { title: "Tile data (0x8000-0x97FF)".into(), width: tw, height: th, rgba }];
+        // The two 32 x 32 maps, drawn with the tile addressing LCDC selects.
+        for (high, name) in [(false, "Tile map 0x9800"), (true, "Tile map 0x9C00")] {
+            let map = self.tile_map(high);
+            let mut rgba = vec![0u8; 256 * 256 * 4];
+            for (cell, &n) in map.iter().enumerate() {
+                let index = if self.tile_map_uses_signed() { (256 + (n as i8) as i32) as usize } else { n as usize };
+                let (cx, cy) = (cell % 32 * 8, cell / 32 * 8);
+                for (i, &c) in tiles[index.min(383)].iter().enumerate() {
+                    let at = ((cy + i / 8) * 256 + cx + i % 8) * 4;
+                    rgba[at..at + 4].copy_from_slice(&shade(bgp, c));
+                }
+            }
+            views.push(View::Image { title: name.into(), width: 256, height: 256, rgba });
+        }
+        let hex = |v: u8| format!("{v:02X}");
+        views.push(View::Table {
+            title: "OAM".into(),
+            columns: ["#", "Y", "X", "tile", "attr", "flags"].map(String::from).to_vec(),
+            rows: self
+                .oam_entries()
+                .iter()
+                .map(|o| {
+                    let mut flags = Vec::new();
+                    for (bit, name) in [(7, "behind"), (6, "yflip"), (5, "xflip"), (4, "OBP1")] {
+                        if o.attr >> bit & 1 == 1 {
+                            flags.push(name);
+                        }
+                    }
+                    vec![o.index.to_string(), hex(o.y), hex(o.x), hex(o.tile), hex(o.attr), flags.join(" ")]
+                })
+                .collect(),
+        });
+        let p = self.palettes();
+        views.push(View::Table {
+            title: "Palettes".into(),
+            columns: ["register", "value", "colour 0", "colour 1", "colour 2", "colour 3"].map(String::from).to_vec(),
+            rows: [("BGP", p.bgp), ("OBP0", p.obp0), ("OBP1", p.obp1)]
+                .iter()
+                .map(|&(name, v)| {
+                    let mut row = vec![name.to_string(), hex(v)];
+                    row.extend((0..4).map(|i| format!("shade {}", (v >> (i * 2)) & 3)));
+                    row
+                })
+                .collect(),
+        });
+        views.push(View::Table {
+            title: "I/O registers".into(),
+            columns: ["name", "address", "value"].map(String::from).to_vec(),
+            rows: self
+                .io_registers()
+                .iter()
+                .map(|r| vec![r.name.to_string(), format!("{:04X}", r.addr), hex(r.value)])
+                .collect(),
+        });
+        views
+    }
+}

@@ -2,7 +2,7 @@
 
 use wb_machine::{
     AddressSpace, Budget, CoreInfo, DebugInfo, DisasmLine, Frame, Hooks, InputEvent, Machine,
-    PokeError, RegValue, Register, RunResult, StateError, StopReason,
+    PokeError, RegValue, Register, RunResult, StateError, StopReason, View,
 };
 
 use super::{FRAME_CLOCKS, Pc, RAM_BYTES, ps2, vga};
@@ -361,6 +361,15 @@ impl Machine for Pc {
         &self.debug
     }
 
+    /// The page-table walk of the current instruction and of the stack pointer.
+    fn views(&self) -> Vec<View> {
+        let rsp = self.registers().into_iter().find(|r| r.name == "rsp").map_or(0, |r| r.value as u64);
+        [("pc", self.pc()), ("rsp", rsp)]
+            .into_iter()
+            .map(|(what, linear)| page_walk_view(what, linear, &self.page_walk(linear)))
+            .collect()
+    }
+
     fn set_debug_info(&mut self, info: DebugInfo) {
         self.debug = info;
     }
@@ -387,5 +396,48 @@ impl Machine for Pc {
 
     fn load_state(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         self.restore(bytes)
+    }
+}
+
+/// One walk as a table: a row per table level, then the result.
+fn page_walk_view(what: &str, linear: u64, walk: &super::PageWalk) -> View {
+    const LEVELS: [&str; 4] = ["PML4E", "PDPTE", "PDE", "PTE"];
+    let flags = |v: u64| {
+        let mut f = String::new();
+        for (bit, name) in [(0, "P"), (1, "W"), (2, "U"), (7, "PS"), (63, "NX")] {
+            if v >> bit & 1 == 1 {
+                if !f.is_empty() {
+                    f.push(' ');
+                }
+                f.push_str(name);
+            }
+        }
+        f
+    };
+    let mut rows: Vec<Vec<String>> = walk
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, &(at, value))| {
+            // Shallower walks (32-bit, PAE) use the last levels' names.
+            let level = LEVELS.get(i + LEVELS.len().saturating_sub(walk.entries.len())).unwrap_or(&"entry");
+            vec![level.to_string(), format!("{at:#x}"), format!("{value:#018x}"), flags(value)]
+        })
+        .collect();
+    let result = match walk.physical {
+        Some(phys) => format!(
+            "{phys:#x} ({} KiB page{}{}{})",
+            walk.page_size / 1024,
+            if walk.writable { ", writable" } else { ", read-only" },
+            if walk.user { ", user" } else { ", supervisor" },
+            if walk.no_execute { ", no-execute" } else { "" }
+        ),
+        None => "not mapped".into(),
+    };
+    rows.push(vec!["physical".into(), String::new(), result, String::new()]);
+    View::Table {
+        title: format!("Page walk of {what} = {linear:#x}"),
+        columns: ["level", "entry at", "value", "flags"].map(String::from).to_vec(),
+        rows,
     }
 }
