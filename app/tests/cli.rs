@@ -150,3 +150,56 @@ fn screenshots_are_native_resolution_pngs_of_the_rom() {
     }
     assert_eq!(differing, 0, "pixels differing from ibm-logo.png");
 }
+
+/// Our OS's disk image, as `cargo xtask test` builds it.
+fn os_image() -> Option<PathBuf> {
+    let image = std::env::var_os("WORKBENCH_OS_IMAGE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/os/disk.img"));
+    if image.is_file() {
+        Some(image)
+    } else {
+        eprintln!("skipped: no OS image at {} (cargo xtask os builds it)", image.display());
+        None
+    }
+}
+
+fn run_with_stdin(program: &str, args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_piped_shell_script_drives_our_os_as_under_qemu() {
+    let Some(image) = os_image() else { return };
+    let script = b"ls\necho piped\nshutdown\n";
+    let ours = run_with_stdin(
+        env!("CARGO_BIN_EXE_workbench"),
+        &["run", image.to_str().unwrap(), "--core", "x86", "--serial", "--until-exit", "--frames", "6000"],
+        script,
+    );
+    let transcript = String::from_utf8_lossy(&ours.stdout).replace('\r', "");
+    // isa-debug-exit with the OS's shutdown value 0x10 exits as QEMU does: (0x10 << 1) | 1.
+    assert_eq!(ours.status.code(), Some(33), "{transcript}");
+    assert!(transcript.contains("wbos> echo piped\npiped\n"), "{transcript}");
+    let drive = format!("file={},format=raw", image.display());
+    let qemu = [
+        "-m", "128M", "-display", "none", "-no-reboot", "-serial", "stdio", "-device",
+        "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", &drive,
+    ];
+    if Command::new("qemu-system-x86_64").arg("--version").output().is_err() {
+        eprintln!("skipped the QEMU comparison: qemu-system-x86_64 not found");
+        return;
+    }
+    let oracle = run_with_stdin("qemu-system-x86_64", &qemu, script);
+    assert_eq!(oracle.status.code(), Some(33));
+    assert_eq!(transcript, String::from_utf8_lossy(&oracle.stdout).replace('\r', ""));
+}

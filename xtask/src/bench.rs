@@ -165,3 +165,35 @@ pub fn gb(root: &Path, wb: &Path) -> Result<(), String> {
     let status = Command::new(wb).args(["bench", "gb"]).arg(&rom).status().map_err(|e| e.to_string())?;
     if status.success() { Ok(()) } else { Err("workbench bench gb failed".into()) }
 }
+
+/// UI frame time with every panel open (software rendering under Xvfb) and rewind memory per
+/// emulated minute: the app prints both as JSON lines when WORKBENCH_BENCH_UI_FRAMES is set.
+pub fn ui(root: &Path, wb: &Path) -> Result<(), String> {
+    let display = ":97";
+    let mut xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("Xvfb: {e}"))?;
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let runtime = std::env::temp_dir().join(format!("wb-bench-xdg-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&runtime);
+    let config = std::env::temp_dir().join(format!("wb-bench-config-{}", std::process::id()));
+    let status = Command::new(wb)
+        .arg(root.join("roms/chip8/demo.ch8"))
+        .env("DISPLAY", display)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("WGPU_BACKEND", "vulkan")
+        .env("WORKBENCH_CONFIG_DIR", &config)
+        .env("WORKBENCH_BENCH_UI_FRAMES", "300")
+        .status();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    let _ = std::fs::remove_dir_all(&config);
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(format!("UI bench failed ({s})")),
+        Err(e) => Err(format!("UI bench: {e}")),
+    }
+}

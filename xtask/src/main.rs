@@ -31,8 +31,9 @@ fn main() -> ExitCode {
         Some("test") => test(&root, &args[1..]),
         Some("bench") => bench(&root, &args[1..]),
         Some("os") => build_os(&root).map(|path| println!("{}", path.display())),
+        Some("os-test") => build_os(&root).and_then(|_| os::test_host(&root)).and_then(|()| os::test_qemu(&root)),
         Some("setup") => setup(&[BUILD_PACKAGES, WINDOW_PACKAGES, GUEST_PACKAGES, PEER_PACKAGES]),
-        _ => Err("usage: cargo xtask run [ARGS...] | test [--no-setup] | bench [chip8|lang|riscv|os|...] | os | setup".into()),
+        _ => Err("usage: cargo xtask run [ARGS...] | test [--no-setup] | bench [chip8|gb|ui|lang|riscv|os|x86]... | os | os-test | setup".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -140,6 +141,12 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
 
     step("our OS: build the disk image");
     let image = build_os(root)?;
+    step("our OS: host unit tests");
+    os::test_host(root)?;
+    // Before the workspace tests: the x86 core's boot test compares its transcript with the
+    // one this QEMU session writes.
+    step("our OS: scripted session under real QEMU");
+    os::test_qemu(root)?;
 
     step("cargo test (workspace)");
     status(
@@ -148,11 +155,6 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
             .args(["test", "--workspace", "--no-fail-fast", "-j", "2"])
             .env("WORKBENCH_OS_IMAGE", &image),
     )?;
-
-    step("our OS: host unit tests");
-    os::test_host(root)?;
-    step("our OS: scripted session under real QEMU");
-    os::test_qemu(root)?;
 
     step("scoreboard (the external view through the CLI contract)");
     scoreboard(root, &["chip8", "bad-input"])?;
@@ -196,6 +198,9 @@ fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     }
     if wants("gb") {
         bench::gb(root, &wb)?;
+    }
+    if wants("ui") {
+        bench::ui(root, &wb)?;
     }
     if wants("lang") {
         bench::lang(root, &wb)?;

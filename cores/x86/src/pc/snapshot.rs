@@ -5,7 +5,7 @@ use wb_machine::state::{self, Reader, Writer};
 
 use super::{Pc, RAM_BYTES};
 
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const PAGE: usize = 4096;
 
 impl Pc {

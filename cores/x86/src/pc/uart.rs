@@ -1,5 +1,7 @@
-//! A 16550A UART (COM1 at 0x3F8, IRQ 4). Transmission is instant; received bytes wait in
-//! a FIFO until the guest reads them.
+//! A 16550A UART (COM1 at 0x3F8, IRQ 4). Transmission is instant. Host input waits in a
+//! queue outside the UART and enters the receive FIFO only as it has room (16 bytes with the
+//! FIFO on, one in the holding register otherwise), as QEMU's character backend feeds it, so
+//! a guest clearing its FIFO drops at most what the FIFO held, never a whole script.
 
 use std::collections::VecDeque;
 
@@ -9,6 +11,8 @@ use wb_machine::state::{Reader, Writer};
 #[derive(Clone, Debug, Default)]
 pub struct Uart {
     rx: VecDeque<u8>,
+    /// Host input the UART has not accepted yet.
+    pending: VecDeque<u8>,
     /// Bytes the guest transmitted, not yet drained by the host.
     pub tx: Vec<u8>,
     ier: u8,
@@ -31,7 +35,19 @@ impl Uart {
     }
 
     pub fn receive(&mut self, bytes: &[u8]) {
-        self.rx.extend(bytes);
+        self.pending.extend(bytes);
+        self.refill();
+    }
+
+    /// Move host input into the receive FIFO while it has room.
+    fn refill(&mut self) {
+        let capacity = if self.fcr & 1 != 0 { 16 } else { 1 };
+        while self.rx.len() < capacity {
+            match self.pending.pop_front() {
+                Some(b) => self.rx.push_back(b),
+                None => break,
+            }
+        }
     }
 
     fn rx_irq(&self) -> bool {
@@ -51,7 +67,11 @@ impl Uart {
         let dlab = self.lcr & 0x80 != 0;
         match reg {
             0 if dlab => self.dll,
-            0 => self.rx.pop_front().unwrap_or(0),
+            0 => {
+                let byte = self.rx.pop_front().unwrap_or(0);
+                self.refill();
+                byte
+            }
             1 if dlab => self.dlm,
             1 => self.ier,
             2 => {
@@ -102,10 +122,12 @@ impl Uart {
                 self.ier = v & 0x0F;
             }
             2 => {
-                self.fcr = v;
-                if v & 2 != 0 {
+                // Switching the FIFOs on or off flushes them (16550A datasheet; QEMU too).
+                if v & 2 != 0 || (v ^ self.fcr) & 1 != 0 {
                     self.rx.clear();
                 }
+                self.fcr = v;
+                self.refill();
             }
             3 => self.lcr = v,
             4 => self.mcr = v & 0x1F,
@@ -116,7 +138,8 @@ impl Uart {
 
     pub fn save(&self, w: &mut Writer) {
         let rx: Vec<u8> = self.rx.iter().copied().collect();
-        w.bytes(&rx).bytes(&self.tx);
+        let pending: Vec<u8> = self.pending.iter().copied().collect();
+        w.bytes(&rx).bytes(&pending).bytes(&self.tx);
         w.u8(self.ier)
             .u8(self.lcr)
             .u8(self.mcr)
@@ -129,6 +152,7 @@ impl Uart {
     pub fn load(&mut self, r: &mut Reader) -> Result<(), StateError> {
         let n = r.u64()? as usize;
         self.rx = r.bytes(n)?.iter().copied().collect();
+        self.pending = r.blob()?.iter().copied().collect();
         let n = r.u64()? as usize;
         self.tx = r.bytes(n)?.to_vec();
         self.ier = r.u8()?;
@@ -146,6 +170,34 @@ impl Uart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_input_waits_until_the_fifo_has_room() {
+        let mut u = Uart::new();
+        u.receive(b"ls\nshutdown\n");
+        // FIFO off at reset: one byte in the holding register, the rest waits on the host side,
+        // and each read lets the next one in.
+        assert_eq!(u.rx.len(), 1);
+        u.write(2, 0x00);
+        let mut got = Vec::new();
+        while u.read(5) & 1 == 1 {
+            got.push(u.read(0));
+        }
+        assert_eq!(got, b"ls\nshutdown\n");
+        // Switching the FIFO on flushes it: only the byte the UART held is lost.
+        u.receive(b"0123");
+        u.write(2, 0x01);
+        assert_eq!((u.read(0), u.read(0), u.read(0)), (b'1', b'2', b'3'));
+        assert_eq!(u.read(5) & 1, 0);
+        // A clearing write drops only what the FIFO held (16 bytes).
+        u.receive(b"0123456789abcdefXYZ");
+        u.write(2, 0xC7);
+        let mut got = Vec::new();
+        while u.read(5) & 1 == 1 {
+            got.push(u.read(0));
+        }
+        assert_eq!(got, b"XYZ");
+    }
 
     #[test]
     fn receive_interrupt_and_line_status() {

@@ -58,6 +58,12 @@ extern "C" fn kernel_main() -> ! {
     pic::init();
     keyboard::init();
     println!("irq: pic remapped to 32-47, pit {} Hz, keyboard and com1 on", pic::HZ);
+    // Input that reached COM1 before the PIC was set up raised the UART's line while the
+    // 8259 was initialising, and an edge-triggered 8259 never sees that edge: take it now,
+    // or the receive interrupt would never come.
+    while let Some(b) = serial::read_byte() {
+        input::push(b);
+    }
     cpu::sti();
     fs::init();
     // Printed before the shell exists, so that its prompt always comes after this line.

@@ -11,7 +11,7 @@ const LSR: u16 = COM1 + 5;
 const LSR_DATA_READY: u8 = 0x01;
 const LSR_THR_EMPTY: u8 = 0x20;
 
-/// Program the UART: divisor 1 (115200 baud), 8N1, FIFOs, OUT2 (routes the IRQ), RX interrupt.
+/// Program the UART: divisor 1 (115200 baud), 8N1, no FIFOs, OUT2 (routes the IRQ), RX interrupt.
 pub fn init() {
     // SAFETY: COM1 is ours; these writes only configure the UART.
     unsafe {
@@ -20,7 +20,10 @@ pub fn init() {
         outb(COM1, 0x01);
         outb(COM1 + 1, 0x00);
         outb(LCR, 0x03);
-        outb(FCR, 0xC7);
+        // FIFOs stay off. A host may already have handed the UART a byte at reset (QEMU's
+        // `-serial stdio` does, with a piped script), and switching the FIFOs on flushes them,
+        // dropping it. Without FIFOs the host feeds one byte each time we read the last one.
+        outb(FCR, 0x00);
         outb(MCR, 0x0B);
         outb(IER, 0x01);
     }
