@@ -24,7 +24,8 @@ pub struct BenchArgs {
 pub fn main(args: &BenchArgs) -> Result<(), BadInput> {
     match args.target.as_str() {
         "chip8" => chip8(args),
-        other => Err(BadInput(format!("bench: unknown target '{other}' (known: chip8)"))),
+        "gb" => gb(args),
+        other => Err(BadInput(format!("bench: unknown target '{other}' (known: chip8, gb)"))),
     }
 }
 
@@ -52,6 +53,34 @@ fn chip8(args: &BenchArgs) -> Result<(), BadInput> {
         "bench": "chip8",
         "program": "alu+sprite loop",
         "instructions_per_second": rate.round(),
+    }));
+    Ok(())
+}
+
+/// Emulated Game Boy frames per second of wall time, headless, and the multiple of real time.
+fn gb(args: &BenchArgs) -> Result<(), BadInput> {
+    let rom = args.rest.first().ok_or_else(|| BadInput("bench gb: give a ROM: workbench bench gb ROM".into()))?;
+    let mut machine = loader::load_file(std::path::Path::new(rom), &LoadOptions::default())?;
+    let info = machine.info();
+    // Warm up past the boot-time screens, then measure whole frames.
+    for _ in 0..60 {
+        machine.run(Budget::Frame);
+    }
+    let start = Instant::now();
+    let mut frames = 0u64;
+    while start.elapsed().as_secs_f64() < args.seconds {
+        if let StopReason::Fault(f) = machine.run(Budget::Frame).stop {
+            return Err(BadInput(format!("bench: guest fault: {f}")));
+        }
+        frames += 1;
+    }
+    let fps = frames as f64 / start.elapsed().as_secs_f64();
+    print_json(&serde_json::json!({
+        "bench": "gb",
+        "rom": rom,
+        "frames_per_second": (fps * 10.0).round() / 10.0,
+        "times_real_time": (fps / info.frame_rate * 10.0).round() / 10.0,
+        "goal_times_real_time": 300,
     }));
     Ok(())
 }

@@ -40,6 +40,8 @@ enum Command {
     Asm(AsmArgs),
     /// Print benchmark figures as JSON lines.
     Bench(crate::bench::BenchArgs),
+    /// An interactive prompt for our language, Kite.
+    Repl,
 }
 
 #[derive(Args, Debug)]
@@ -92,6 +94,9 @@ struct RunArgs {
     /// Engine for programs in our language: tree | vm.
     #[arg(long)]
     engine: Option<String>,
+    /// Our language: collect garbage at every allocation (finds missing GC roots).
+    #[arg(long)]
+    gc_stress: bool,
     /// A Game Boy boot ROM to start from (default: the post-boot state, no boot ROM).
     #[arg(long, value_name = "FILE")]
     boot_rom: Option<PathBuf>,
@@ -116,6 +121,9 @@ struct AsmArgs {
     /// Also write a listing next to the output (OUT.lst).
     #[arg(long)]
     listing: bool,
+    /// RISC-V: link a static executable instead of writing an object file.
+    #[arg(long)]
+    exe: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -160,6 +168,7 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(BadInput(msg)) => bad_input(&msg),
         },
+        Some(Command::Repl) => repl(),
         None => match crate::gui::run(cli.file) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -436,15 +445,89 @@ fn is_language_source(path: &Path) -> bool {
 }
 
 fn run_language(args: &RunArgs) -> ExitCode {
-    let _ = &args.engine;
-    bad_input(&format!("{}: the Kite language is not part of this build yet", args.file.display()))
+    use wb_kite::{Engine, RunOptions};
+    let name = args.file.display().to_string();
+    let engine = match args.engine.as_deref() {
+        None => Engine::Vm,
+        Some(e) => match Engine::from_name(e) {
+            Some(engine) => engine,
+            None => return bad_input(&format!("--engine: unknown engine '{e}' (known: tree, vm)")),
+        },
+    };
+    let source = match loader::read_input(&args.file) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => return bad_input(&format!("{name}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to())),
+        },
+        Err(message) => return bad_input(&format!("{name}: {message}")),
+    };
+    let opts = RunOptions { engine, args: args.args.clone(), gc_stress: args.gc_stress };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result = wb_kite::run_source(&name, &source, &opts, &mut out);
+    let _ = out.flush();
+    drop(out);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            use std::io::IsTerminal;
+            eprint!("{}", e.render(&name, &source, std::io::stderr().is_terminal()));
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_FAULT))
+        }
+    }
+}
+
+fn repl() -> ExitCode {
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut out = std::io::stdout().lock();
+    match wb_kite::repl(&mut input, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("workbench: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 // ---- asm ----
 
 fn asm(args: &AsmArgs) -> Result<(), BadInput> {
-    let _ = (&args.isa, &args.output, args.listing);
-    Err(BadInput(format!("{}: the assembler is not part of this build yet", args.file.display())))
+    use wb_asm::{Isa, OutputKind};
+    let isa = match &args.isa {
+        Some(name) => Isa::from_name(name).ok_or_else(|| format!("--isa: unknown ISA '{name}' (known: chip8, sm83, riscv)"))?,
+        None => Isa::from_extension(&args.file).ok_or_else(|| {
+            format!("{}: cannot tell the ISA from the extension (.8o, .asm, .s); give --isa", args.file.display())
+        })?,
+    };
+    let kind = if args.exe { OutputKind::Executable } else { OutputKind::Default };
+    let assembled = match wb_asm::assemble_file(&args.file, isa, kind) {
+        Ok(a) => a,
+        Err(diagnostics) => {
+            // Every diagnostic on its own line (file:line:column: error: message).
+            let mut all: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+            let last = all.pop().unwrap_or_else(|| "assembly failed".into());
+            for line in all {
+                eprintln!("{line}");
+            }
+            return Err(BadInput(last.trim_start_matches("workbench: ").to_string()));
+        }
+    };
+    let output = args.output.clone().unwrap_or_else(|| {
+        let ext = match (isa, args.exe) {
+            (Isa::Chip8, _) => "ch8",
+            (Isa::Sm83, _) => "gb",
+            (Isa::RiscV, false) => "o",
+            (Isa::RiscV, true) => "elf",
+        };
+        args.file.with_extension(ext)
+    });
+    crate::fsutil::write_atomic(&output, &assembled.bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+    if args.listing {
+        let listing = output.with_extension("lst");
+        crate::fsutil::write_atomic(&listing, assembled.listing.as_bytes())
+            .map_err(|e| format!("{}: {e}", listing.display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -75,6 +75,8 @@ const CORES: &[CoreEntry] = &[
         open: open_chip8,
     },
     CoreEntry { names: &["gb"], extensions: &["gb", "dmg"], sniff: wb_gb::looks_like_gb_rom, open: open_gb },
+    CoreEntry { names: &["riscv"], extensions: &["elf", "riscv"], sniff: wb_riscv::is_riscv_elf, open: open_riscv },
+    CoreEntry { names: &["x86"], extensions: &["img"], sniff: wb_x86::looks_like_disk_image, open: open_x86 },
 ];
 
 /// Every `--core` name, for help texts and errors.
@@ -186,6 +188,22 @@ fn open_gb(req: &LoadRequest) -> Result<Box<dyn Machine>, String> {
         None => None,
     };
     wb_gb::GameBoy::new(req.bytes, boot.as_deref()).map(|m| Box::new(m) as Box<dyn Machine>).map_err(|e| e.to_string())
+}
+
+fn open_riscv(req: &LoadRequest) -> Result<Box<dyn Machine>, String> {
+    let opts = wb_riscv::LinuxOptions {
+        args: req.opts.args.clone(),
+        env: Vec::new(),
+        // Default sandbox: the program's own folder, read-only.
+        sandbox: req.opts.sandbox.clone().or_else(|| req.path.and_then(|p| p.parent()).map(Path::to_path_buf)),
+        sandbox_writable: req.opts.sandbox_writable,
+        host_stdio: req.opts.host_stdio,
+    };
+    wb_riscv::RiscV::load_elf(req.bytes, opts).map(|m| Box::new(m) as Box<dyn Machine>).map_err(|e| e.to_string())
+}
+
+fn open_x86(req: &LoadRequest) -> Result<Box<dyn Machine>, String> {
+    wb_x86::Pc::new(req.bytes.to_vec()).map(|m| Box::new(m) as Box<dyn Machine>).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -6,6 +6,10 @@
 //! `6XNN` vx = nn, `7XNN` vx += nn, `ANNN` i = nnn, `FX1E` i += vx, `FX55` store v0..vx at i,
 //! `FX65` load v0..vx from i, and `0BAD`, a bug in the core: it panics. Anything else is
 //! a guest fault. A frame is 8 instructions.
+//!
+//! Bytes 0xE00..0xE10 play a cartridge's battery RAM (writes there mark it dirty), and the
+//! machine offers two core-specific views: its screen as an image and its registers as a
+//! table.
 
 use wb_machine::state::{self, Reader, Writer};
 use wb_machine::{
@@ -15,6 +19,8 @@ use wb_machine::{
 
 const IPF: u64 = 8;
 const MEM: usize = 4096;
+/// The battery-backed bytes.
+pub const BATTERY: std::ops::Range<usize> = 0xE00..0xE10;
 
 #[derive(Clone)]
 pub struct ToyMachine {
@@ -29,6 +35,7 @@ pub struct ToyMachine {
     hooks: Hooks,
     debug: DebugInfo,
     pixels: Vec<u8>,
+    battery_dirty: bool,
 }
 
 impl ToyMachine {
@@ -47,6 +54,7 @@ impl ToyMachine {
             hooks: Hooks::new(),
             debug: DebugInfo::default(),
             pixels: vec![0; 8 * 4 * 4],
+            battery_dirty: false,
         };
         m.reset();
         m
@@ -63,6 +71,7 @@ impl ToyMachine {
 
     fn write(&mut self, pc: u64, addr: u16, value: u8) {
         self.mem[addr as usize % MEM] = value;
+        self.battery_dirty |= BATTERY.contains(&(addr as usize % MEM));
         if self.hooks.mem_active() {
             self.hooks
                 .on_access(pc, addr as u64 % MEM as u64, Access::Write, value as u64);
@@ -162,7 +171,10 @@ impl Machine for ToyMachine {
     }
 
     fn reset(&mut self) {
+        // Battery RAM survives a reset, as on a cartridge.
+        let battery = self.mem[BATTERY].to_vec();
         self.mem.fill(0);
+        self.mem[BATTERY].copy_from_slice(&battery);
         let end = (0x200 + self.rom.len()).min(MEM);
         self.mem[0x200..end].copy_from_slice(&self.rom[..end - 0x200]);
         self.v = [0; 16];
@@ -348,6 +360,59 @@ impl Machine for ToyMachine {
             self.mem[(self.pc as usize + 1) % MEM],
         ]);
         (op >> 12 == 0x2).then_some(self.pc as u64 + 2)
+    }
+    fn views(&self) -> Vec<wb_machine::View> {
+        vec![
+            wb_machine::View::Image {
+                title: "Screen".into(),
+                width: 8,
+                height: 4,
+                // Opaque, so the picture shows: lit pixels white on green.
+                rgba: self
+                    .pixels
+                    .chunks(4)
+                    .flat_map(|p| {
+                        if p[0] != 0 {
+                            [255, 255, 255, 255]
+                        } else {
+                            [40, 110, 40, 255]
+                        }
+                    })
+                    .collect(),
+            },
+            wb_machine::View::Table {
+                title: "Registers".into(),
+                columns: vec!["name".into(), "value".into()],
+                rows: self
+                    .v
+                    .iter()
+                    .enumerate()
+                    .take(4)
+                    .map(|(i, v)| vec![format!("v{i:x}"), format!("{v:02X}")])
+                    .collect(),
+            },
+            wb_machine::View::Text {
+                title: "Notes".into(),
+                text: format!("pc = {:03X}", self.pc),
+            },
+        ]
+    }
+    fn battery_ram(&self) -> Option<Vec<u8>> {
+        Some(self.mem[BATTERY].to_vec())
+    }
+    fn load_battery_ram(&mut self, data: &[u8]) -> Result<(), String> {
+        if data.len() != BATTERY.len() {
+            return Err(format!(
+                "{} bytes where the cartridge has {}",
+                data.len(),
+                BATTERY.len()
+            ));
+        }
+        self.mem[BATTERY].copy_from_slice(data);
+        Ok(())
+    }
+    fn battery_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.battery_dirty)
     }
     fn save_state(&self) -> Vec<u8> {
         let mut w = Writer::new();

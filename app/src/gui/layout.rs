@@ -14,18 +14,20 @@ const TREE_ID: &str = "workbench-layout";
 pub fn default_tree() -> Tree<String> {
     let mut tiles = egui_tiles::Tiles::default();
     let mut pane = |id: &str| tiles.insert_pane(id.to_string());
-    let (screen, console, trace, scope) = (
+    let (screen, views, console, trace, scope) = (
         pane("screen"),
+        pane("views"),
         pane("console"),
         pane("trace"),
         pane("audio_scope"),
     );
-    let (disasm, memory) = (pane("disassembly"), pane("memory"));
+    let (disasm, memory, editor) = (pane("disassembly"), pane("memory"), pane("editor"));
     let (regs, calls, bps) = (pane("registers"), pane("callstack"), pane("breakpoints"));
-    let screen_tabs = tiles.insert_tab_tile(vec![screen]);
+    // Views stays behind the screen: its data is computed only while it is visible.
+    let screen_tabs = tiles.insert_tab_tile(vec![screen, views]);
     let bottom = tiles.insert_tab_tile(vec![console, trace, scope]);
     let left = tiles.insert_vertical_tile(vec![screen_tabs, bottom]);
-    let middle = tiles.insert_tab_tile(vec![disasm, memory]);
+    let middle = tiles.insert_tab_tile(vec![disasm, memory, editor]);
     let top_right = tiles.insert_tab_tile(vec![regs, calls]);
     let bottom_right = tiles.insert_tab_tile(vec![bps]);
     let right = tiles.insert_vertical_tile(vec![top_right, bottom_right]);

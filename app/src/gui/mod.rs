@@ -5,7 +5,10 @@
 pub mod app;
 pub mod audio;
 pub mod bench;
+pub mod editor;
 pub mod emu;
+#[cfg(test)]
+mod feature_tests;
 pub mod filter;
 pub mod keymap;
 pub mod layout;

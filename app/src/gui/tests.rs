@@ -205,6 +205,7 @@ fn breakpoint_set_through_the_ui_stops_the_machine() {
     harness.state().send(Command::Load {
         machine: machine(),
         program: "smiley.ch8".into(),
+        battery: None,
     });
     wait_for(&mut harness, "the program to run", |s| {
         s.state == RunState::Running && s.pc == 0x210
@@ -254,6 +255,7 @@ fn typing_in_a_text_field_never_reaches_the_guest() {
     harness.state().send(Command::Load {
         machine: machine(),
         program: "smiley.ch8".into(),
+        battery: None,
     });
     wait_for(&mut harness, "the program", |s| s.info.is_some());
     harness.run_steps(2);
@@ -319,6 +321,7 @@ fn a_panic_inside_a_core_is_shown_and_the_app_survives() {
     emu.send(Command::Load {
         machine: Box::new(ToyMachine::new(&[0x6001, 0x0BAD])),
         program: "bad".into(),
+        battery: None,
     });
     let crashed = wait_snapshot(&emu, "the crash", |s| {
         matches!(s.state, RunState::Crashed(_))
@@ -347,6 +350,7 @@ fn a_panic_inside_a_core_is_shown_and_the_app_survives() {
     emu.send(Command::Load {
         machine: machine(),
         program: "smiley.ch8".into(),
+        battery: None,
     });
     wait_snapshot(&emu, "a good program", |s| {
         s.state == RunState::Running && s.program == "smiley.ch8" && s.frames_run > 3
@@ -359,6 +363,7 @@ fn frames_are_paced_to_real_time_and_fast_forward_is_faster() {
     emu.send(Command::Load {
         machine: machine(),
         program: "smiley.ch8".into(),
+        battery: None,
     });
     let start = Instant::now();
     let first = wait_snapshot(&emu, "frames", |s| s.frames_run >= 1);
@@ -429,6 +434,7 @@ fn holding_rewind_goes_back_in_time_then_play_resumes() {
     emu.send(Command::Load {
         machine: machine(),
         program: "smiley.ch8".into(),
+        battery: None,
     });
     let ahead = wait_snapshot(&emu, "frames", |s| {
         s.frames_run >= 40 && s.history_states > 20
@@ -449,6 +455,7 @@ fn a_guest_fault_pauses_with_the_reason_and_edits_reach_the_machine() {
     emu.send(Command::Load {
         machine: Box::new(ToyMachine::new(&[0x6001, 0x5123])),
         program: "fault".into(),
+        battery: None,
     });
     let stopped = wait_snapshot(&emu, "the fault", |s| s.state == RunState::Paused);
     assert!(

@@ -16,7 +16,7 @@ pub use screenshot::ScreenshotPlan;
 
 use crate::gui::audio::{self, AudioControl, AudioOut};
 use crate::gui::bench;
-use crate::gui::emu::{Command, EmuHandle, Snapshot, Speed};
+use crate::gui::emu::{Command, EmuHandle, Snapshot, Speed, battery};
 use crate::gui::layout;
 use crate::gui::panels::{self, Panel, PanelCx};
 use crate::gui::settings::{self, Settings};
@@ -81,6 +81,12 @@ pub struct WorkbenchApp {
     /// Keyboard events sent to the guest so far (tests check typing never reaches it).
     guest_key_events: u64,
     gpu_filter: bool,
+    /// The user chose to close the window despite unsaved changes.
+    close_confirmed: bool,
+    /// Unsaved changes that stopped a close, shown until the user decides.
+    close_blocked: Option<Vec<String>>,
+    /// The views panel was visible last frame (the emulation thread computes views then).
+    views_shown: bool,
 }
 
 impl WorkbenchApp {
@@ -125,6 +131,9 @@ impl WorkbenchApp {
             load_options: LoadOptions::default(),
             guest_key_events: 0,
             gpu_filter: options.gpu_filter,
+            views_shown: false,
+            close_confirmed: false,
+            close_blocked: None,
             settings,
         };
         app.emu.send(Command::SetSpeed(Speed {
@@ -166,13 +175,19 @@ impl WorkbenchApp {
     /// Load a file and hand the machine to the emulation thread; errors become notices.
     pub fn open(&mut self, path: &Path) {
         match loader::load_file(path, &self.load_options) {
-            Ok(machine) => {
+            Ok(mut machine) => {
                 let program = path.file_name().map_or_else(
                     || path.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
                 );
                 self.settings.add_recent(path);
-                self.emu.send(Command::Load { machine, program });
+                let (battery, notice) = battery::attach(machine.as_mut(), path);
+                self.notices.extend(notice);
+                self.emu.send(Command::Load {
+                    machine,
+                    program,
+                    battery,
+                });
             }
             Err(e) => self.notices.push(e.to_string()),
         }
@@ -180,9 +195,11 @@ impl WorkbenchApp {
 
     fn open_bytes(&mut self, name: &str, bytes: &[u8]) {
         match loader::load_bytes(name, bytes, &self.load_options) {
+            // Dropped bytes have no folder to keep a save file in.
             Ok(machine) => self.emu.send(Command::Load {
                 machine,
                 program: name.to_string(),
+                battery: None,
             }),
             Err(e) => self.notices.push(e.to_string()),
         }
@@ -262,9 +279,17 @@ impl WorkbenchApp {
             };
             tree.ui(&mut behavior, ui);
         });
+        let views_shown = self.tree.active_tiles().into_iter().any(
+            |t| matches!(self.tree.tiles.get(t), Some(egui_tiles::Tile::Pane(p)) if p == "views"),
+        );
+        if views_shown != self.views_shown {
+            self.views_shown = views_shown;
+            self.commands.push(Command::WantViews(views_shown));
+        }
         if self.show_settings {
             self.settings_window(&ctx);
         }
+        self.guard_close(&ctx);
         for cmd in self.commands.drain(..) {
             self.emu.send(cmd);
         }
@@ -279,6 +304,50 @@ impl WorkbenchApp {
         }
         if self.gilrs.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Closing the window with unsaved editor changes asks first.
+    fn guard_close(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested()) && !self.close_confirmed {
+            let unsaved: Vec<String> = self
+                .panels
+                .iter()
+                .filter_map(|p| p.unsaved_changes())
+                .collect();
+            if !unsaved.is_empty() {
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.close_blocked = Some(unsaved);
+            }
+        }
+        let Some(unsaved) = &self.close_blocked else {
+            return;
+        };
+        let mut decision = None;
+        egui::Window::new("Unsaved changes")
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                for line in unsaved {
+                    ui.label(line);
+                }
+                ui.horizontal(|ui| {
+                    if ui.button("Quit without saving").clicked() {
+                        decision = Some(true);
+                    }
+                    if ui.button("Keep editing").clicked() {
+                        decision = Some(false);
+                    }
+                });
+            });
+        match decision {
+            Some(true) => {
+                self.close_confirmed = true;
+                self.close_blocked = None;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            Some(false) => self.close_blocked = None,
+            None => {}
         }
     }
 

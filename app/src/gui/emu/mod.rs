@@ -2,6 +2,7 @@
 //! (or runs unthrottled), feeds the audio ring, and publishes [`Snapshot`]s. The UI talks
 //! to it only through the closed [`Command`] enum and never waits for it.
 
+pub mod battery;
 mod snapshot;
 pub mod worker;
 
@@ -40,6 +41,9 @@ pub enum Command {
     Load {
         machine: Box<dyn Machine>,
         program: String,
+        /// The battery save file (`<rom>.sav`) to keep up to date, when there is one to
+        /// write; the app already loaded it into the machine.
+        battery: Option<PathBuf>,
     },
     Run,
     Pause,
@@ -92,6 +96,9 @@ pub enum Command {
         memory_start: u64,
         disasm_anchor: Option<u64>,
     },
+    /// Compute the machine's core-specific views into each snapshot (the views panel is
+    /// visible) or stop doing so.
+    WantViews(bool),
     /// Where audio goes (the device's rate), or `None` when there is no device.
     Audio(Option<(Producer, u32)>),
     Quit,

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use wb_machine::{CallEvent, CoreInfo, DebugInfo, DisasmLine, Register};
+use wb_machine::{CallEvent, CoreInfo, DebugInfo, DisasmLine, Register, View};
 
 /// A latest-wins slot: the producer replaces, the consumer takes the newest. The lock is
 /// held only to swap an `Option`, never while the machine runs.
@@ -126,4 +126,6 @@ pub struct Snapshot {
     pub search: String,
     /// The last audio samples produced (interleaved stereo, core rate), for the scope.
     pub scope: Vec<f32>,
+    /// The machine's core-specific views; empty unless the views panel is shown.
+    pub views: Arc<Vec<View>>,
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use wb_machine::{Budget, DebugInfo, DisasmLine, Machine, StopReason};
 
+use super::battery::BatterySaver;
 use super::snapshot::{
     BreakpointView, FrameImage, Mailbox, MemoryWindow, RunState, Snapshot, TraceLine,
     WatchpointView,
@@ -62,6 +63,10 @@ pub struct Worker {
     /// The last memory search: pattern, space, address found.
     last_search: Option<(Vec<u8>, usize, u64)>,
     search_text: String,
+    /// Compute core-specific views into snapshots (the views panel is visible).
+    want_views: bool,
+    /// Keeps the loaded cartridge's `.sav` up to date.
+    battery: Option<BatterySaver>,
 }
 
 impl Worker {
@@ -97,6 +102,8 @@ impl Worker {
             fps: 0.0,
             last_search: None,
             search_text: String::new(),
+            want_views: false,
+            battery: None,
         }
     }
 
@@ -126,10 +133,12 @@ impl Worker {
                 Ok(cmd) => {
                     let was_running = self.running();
                     if !self.guarded_command(cmd) {
+                        self.flush_battery();
                         return;
                     }
                     while let Ok(cmd) = self.rx.try_recv() {
                         if !self.guarded_command(cmd) {
+                            self.flush_battery();
                             return;
                         }
                     }
@@ -139,7 +148,10 @@ impl Worker {
                     dirty = true;
                 }
                 Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.flush_battery();
+                    return;
+                }
             }
             let now = Instant::now();
             if self.running() && (self.speed.unthrottled || now >= deadline) {
@@ -160,9 +172,34 @@ impl Worker {
                 }
                 dirty = true;
             }
+            self.poll_battery();
             if dirty {
                 self.publish();
             }
+        }
+    }
+
+    /// Write the battery save when the machine says its RAM changed (at most once a second).
+    fn poll_battery(&mut self) {
+        let (Some(saver), Some(m)) = (self.battery.as_mut(), self.machine.as_deref_mut()) else {
+            return;
+        };
+        if let Some(line) = saver.poll(m) {
+            self.say(line);
+        }
+    }
+
+    /// Write the battery save now if it changed (reload and exit).
+    fn flush_battery(&mut self) {
+        let (Some(saver), Some(m)) = (self.battery.as_mut(), self.machine.as_deref_mut()) else {
+            return;
+        };
+        // A crashed core's RAM may be half-written; it is still the best the user has.
+        let result = catch_unwind(AssertUnwindSafe(|| saver.flush(m)));
+        match result {
+            Ok(Some(line)) => self.say(line),
+            Ok(None) => {}
+            Err(_) => self.say("the core crashed while saving its battery RAM".into()),
         }
     }
 
@@ -328,8 +365,11 @@ impl Worker {
         if let Command::Load {
             mut machine,
             program,
+            battery,
         } = cmd
         {
+            self.flush_battery();
+            self.battery = battery.map(BatterySaver::new);
             self.dbg = Debugger::new();
             self.dbg.attach(machine.as_mut());
             self.debug_info = Arc::new(machine.debug_info().clone());
@@ -352,6 +392,10 @@ impl Worker {
                 device_rate,
                 resampler: None,
             });
+            return;
+        }
+        if let Command::WantViews(on) = cmd {
+            self.want_views = on;
             return;
         }
         if let Command::SetSpeed(speed) = cmd {
@@ -562,6 +606,7 @@ impl Worker {
             Command::Load { .. }
             | Command::Audio(_)
             | Command::SetSpeed(_)
+            | Command::WantViews(_)
             | Command::View { .. }
             | Command::Search { .. }
             | Command::Quit => {}
@@ -626,6 +671,11 @@ impl Worker {
         };
         if let Some(m) = self.machine.as_deref() {
             fill_machine_view(&mut snap, m, self.view);
+            if self.want_views {
+                // A core bug in its views must not take the thread down.
+                snap.views =
+                    Arc::new(catch_unwind(AssertUnwindSafe(|| m.views())).unwrap_or_default());
+            }
             snap.speed_pct = match &snap.info {
                 Some(info) if info.frame_rate > 0.0 && self.state == RunState::Running => {
                     (self.fps as f64 / info.frame_rate * 100.0) as f32

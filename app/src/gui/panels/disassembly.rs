@@ -1,8 +1,52 @@
 //! Disassembly around pc (or a chosen address), with symbols. Click the gutter to toggle
-//! a breakpoint; right-click a line to run to it.
+//! a breakpoint; right-click a line to run to it. When the program came with a line map
+//! (our assembler, an ELF with line info), each source line is shown above its code.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wb_machine::DebugInfo;
 
 use super::{Panel, PanelCx, hex_addr, parse_addr};
 use crate::gui::emu::Command;
+
+/// Source files larger than this are not read for the line display.
+const MAX_SOURCE: u64 = 4 << 20;
+
+/// Source files named by the line map, read once per loaded program.
+#[derive(Default)]
+struct Sources {
+    of: Option<Arc<DebugInfo>>,
+    files: HashMap<String, Option<Vec<String>>>,
+}
+
+impl Sources {
+    /// The text of `line` (1-based) of `file`, when the file can be read.
+    fn line(&mut self, info: &Arc<DebugInfo>, file: &str, line: u32) -> Option<&str> {
+        if !self.of.as_ref().is_some_and(|o| Arc::ptr_eq(o, info)) {
+            self.of = Some(info.clone());
+            self.files.clear();
+        }
+        self.files
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                let meta = std::fs::metadata(file).ok()?;
+                if meta.len() > MAX_SOURCE {
+                    return None;
+                }
+                let text = std::fs::read(file).ok()?;
+                Some(
+                    String::from_utf8_lossy(&text)
+                        .lines()
+                        .map(str::to_string)
+                        .collect(),
+                )
+            })
+            .as_ref()?
+            .get((line as usize).checked_sub(1)?)
+            .map(String::as_str)
+    }
+}
 
 #[derive(Default)]
 pub struct Disassembly {
@@ -11,6 +55,7 @@ pub struct Disassembly {
     goto: String,
     /// The pc last scrolled to, so the view jumps only when pc moves.
     scrolled_to: Option<u64>,
+    sources: Sources,
 }
 
 impl Panel for Disassembly {
@@ -25,6 +70,7 @@ impl Panel for Disassembly {
             anchor,
             goto,
             scrolled_to,
+            sources,
         } = self;
         let snap = cx.snap;
         ui.horizontal(|ui| {
@@ -51,7 +97,26 @@ impl Panel for Disassembly {
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
+                let mut shown_line = None;
                 for line in &snap.disasm {
+                    if let Some(src) = snap.debug_info.line_at(line.addr) {
+                        let key = (src.file.to_string(), src.line);
+                        if shown_line.as_ref() != Some(&key) {
+                            let text = sources
+                                .line(&snap.debug_info, src.file, src.line)
+                                .unwrap_or("")
+                                .trim_end();
+                            let name = std::path::Path::new(src.file).file_name().map_or_else(
+                                || src.file.to_string(),
+                                |n| n.to_string_lossy().into_owned(),
+                            );
+                            ui.monospace(
+                                egui::RichText::new(format!("{name}:{}  {text}", src.line))
+                                    .color(egui::Color32::from_rgb(150, 170, 130)),
+                            );
+                            shown_line = Some(key);
+                        }
+                    }
                     if let Some(sym) = symbols.at(line.addr) {
                         ui.monospace(
                             egui::RichText::new(format!("{}:", sym.name))

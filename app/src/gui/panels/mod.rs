@@ -9,10 +9,12 @@ mod breakpoints;
 mod callstack;
 mod console;
 mod disassembly;
+pub(crate) mod editor;
 mod memory;
 mod registers;
 mod screen;
 mod trace;
+pub(crate) mod views;
 
 use super::emu::{Command, Snapshot};
 use super::settings::Settings;
@@ -36,6 +38,10 @@ pub trait Panel {
     /// Tab title.
     fn title(&self) -> &'static str;
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelCx<'_>);
+    /// What would be lost by closing the window now (an editor's unsaved file), in words.
+    fn unsaved_changes(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Every panel, in the order the default layout and the View menu list them.
@@ -50,6 +56,8 @@ pub fn registry() -> Vec<Box<dyn Panel>> {
         Box::new(trace::Trace::default()),
         Box::new(console::Console::default()),
         Box::new(audio_scope::AudioScope::default()),
+        Box::new(views::Views::default()),
+        Box::new(editor::Editor::default()),
     ]
 }
 

@@ -1,0 +1,11 @@
+//! The source editor's parts, free of the panel that draws them: the text buffer with its
+//! file, undo/redo and unsaved-change tracking ([`buffer`]), lexical highlighting per
+//! language ([`highlight`]), and running, checking and assembling what is typed
+//! ([`runner`]).
+
+pub mod buffer;
+pub mod highlight;
+pub mod runner;
+
+#[cfg(test)]
+mod tests;
