@@ -95,3 +95,38 @@ fn errors_carry_positions() {
     assert_eq!((d[0].line, d[0].column), (2, 3));
     assert!(d[0].message.contains("frob"));
 }
+
+/// The assembled program runs on our Game Boy core: it reaches its `LD B,B` trap with "HI!"
+/// drawn, and the assembler's line map names the trap's source line.
+#[test]
+fn hello_runs_on_our_game_boy_core_to_its_debug_trap() {
+    use wb_machine::{Budget, Machine, StopReason};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../roms/asm/gb/hello.asm");
+    let out = assemble_file(&path, Isa::Sm83, OutputKind::Default)
+        .unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")));
+    let mut gb = wb_gb::GameBoy::new(&out.bytes, None).expect("our header passes the core's checks");
+    gb.set_debug_info(out.debug);
+    let mut trap = None;
+    for _ in 0..120 {
+        match gb.run(Budget::Frame).stop {
+            StopReason::DebugTrap { pc } => {
+                trap = Some(pc);
+                break;
+            }
+            StopReason::Fault(f) => panic!("guest fault: {f}"),
+            _ => {}
+        }
+    }
+    let pc = trap.expect("the program reaches LD B,B within two seconds");
+    let line = gb.debug_info().line_at(pc).expect("the trap has a source line");
+    assert!(line.file.ends_with("hello.asm"), "{}", line.file);
+    let source = std::fs::read_to_string(&path).unwrap();
+    let text = source.lines().nth(line.line as usize - 1).unwrap_or_default();
+    assert!(text.trim_start().starts_with("ld b, b"), "line {}: {text}", line.line);
+    // Let the LCD show the tiles, then check the screen is not blank: "HI!" is drawn.
+    gb.run(Budget::Frame);
+    gb.run(Budget::Frame);
+    let frame = gb.frame();
+    let first = &frame.rgba[..4];
+    assert!(frame.rgba.chunks(4).any(|px| px != first), "the screen is blank");
+}
