@@ -31,9 +31,13 @@ fn main() -> ExitCode {
         Some("test") => test(&root, &args[1..]),
         Some("bench") => bench(&root, &args[1..]),
         Some("os") => build_os(&root).map(|path| println!("{}", path.display())),
+        Some("scoreboard") => {
+            let suites: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+            scoreboard(&root, if suites.is_empty() { &["chip8", "gb", "bad-input"] } else { &suites })
+        }
         Some("os-test") => build_os(&root).and_then(|_| os::test_host(&root)).and_then(|()| os::test_qemu(&root)),
         Some("setup") => setup(&[BUILD_PACKAGES, WINDOW_PACKAGES, GUEST_PACKAGES, PEER_PACKAGES]),
-        _ => Err("usage: cargo xtask run [ARGS...] | test [--no-setup] | bench [chip8|gb|ui|lang|riscv|os|x86]... | os | os-test | setup".into()),
+        _ => Err("usage: cargo xtask run [ARGS...] | test [--no-setup] | bench [chip8|gb|ui|lang|riscv|os|x86]... | os | os-test | scoreboard [SUITE...] | setup".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,6 +46,11 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Where cargo puts the host workspace's builds (`$CARGO_TARGET_DIR`, else `target/`).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
 }
 
 fn workspace_root() -> PathBuf {
@@ -118,7 +127,7 @@ fn run(root: &Path, args: &[String]) -> Result<(), String> {
     setup(&[BUILD_PACKAGES])?;
     status(cargo().current_dir(root).args(["build", "--release", "-p", "workbench"]))?;
     let demo = root.join("roms/chip8/demo.ch8");
-    let mut cmd = Command::new(root.join("target/release/workbench"));
+    let mut cmd = Command::new(target_dir(root).join("release/workbench"));
     if args.is_empty() {
         cmd.arg(demo);
     } else {
@@ -157,13 +166,28 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
     )?;
 
     step("scoreboard (the external view through the CLI contract)");
-    scoreboard(root, &["chip8", "bad-input"])?;
+    scoreboard(root, &["chip8", "gb", "bad-input"])?;
 
     eprintln!("\n==== xtask test: all passed in {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
-/// Run ../shared/scoreboard against the debug binary (our cores are optimised in dev).
+/// Cases of ../shared/scoreboard that fail for a reason outside our code, with the reason. The
+/// check runs both ways: a listed case that starts passing fails the run too, so the list stays
+/// true.
+const SCOREBOARD_KNOWN_FAILURES: &[(&str, &str, &str)] = &[
+    // 8-scrolling v4.2 draws the top box's sides one row shorter than pictures/*-scrolling.png
+    // shows (2 junction pixels); cores/chip8/tests/timendus.rs asserts exactly those 2 pixels.
+    ("chip8", "scroll-1", "the suite's picture predates the v4.2 ROM (2 junction pixels)"),
+    ("chip8", "scroll-3", "the suite's picture predates the v4.2 ROM (2 junction pixels)"),
+    // On XO-CHIP the ROM draws four boxes (scroll-up is the fourth); the suite has no picture
+    // of that layout, so the scoreboard compares against the 3-box SUPER-CHIP one.
+    ("chip8", "scroll-4", "no reference picture for XO-CHIP's four-box layout"),
+    ("chip8", "scroll-5", "no reference picture for XO-CHIP's four-box layout"),
+];
+
+/// Run ../shared/scoreboard against the debug binary (our cores are optimised in dev) and
+/// require exactly the known failures.
 fn scoreboard(root: &Path, suites: &[&str]) -> Result<(), String> {
     let script = root.join("../shared/scoreboard/suites.py");
     if !script.exists() {
@@ -176,13 +200,33 @@ fn scoreboard(root: &Path, suites: &[&str]) -> Result<(), String> {
     }
     status(cargo().current_dir(root).args(["build", "-p", "workbench"]))?;
     for suite in suites {
-        status(
-            Command::new("python3")
-                .current_dir(root)
-                .arg(&script)
-                .arg(suite)
-                .env("WORKBENCH", root.join("target/debug/workbench")),
-        )?;
+        let out = Command::new("python3")
+            .current_dir(root)
+            .arg(&script)
+            .arg(suite)
+            .env("WORKBENCH", target_dir(root).join("debug/workbench"))
+            .output()
+            .map_err(|e| format!("scoreboard: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        print!("{text}");
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        let failing: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("failing:"))
+            .flat_map(str::split_whitespace)
+            .collect();
+        let known: Vec<(&str, &str)> =
+            SCOREBOARD_KNOWN_FAILURES.iter().filter(|(s, ..)| s == suite).map(|&(_, case, why)| (case, why)).collect();
+        let unexpected: Vec<&&str> = failing.iter().filter(|f| !known.iter().any(|(k, _)| k == *f)).collect();
+        if !unexpected.is_empty() || (out.status.code() != Some(0) && failing.is_empty()) {
+            return Err(format!("scoreboard {suite}: unexpected failures {unexpected:?}"));
+        }
+        for (case, why) in known {
+            if !failing.contains(&case) {
+                return Err(format!("scoreboard {suite}: {case} now passes; remove it from the known failures"));
+            }
+            eprintln!("xtask: scoreboard {suite}: known failure {case}: {why}");
+        }
     }
     Ok(())
 }
@@ -192,7 +236,7 @@ fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let all = args.is_empty();
     let wants = |name: &str| all || args.iter().any(|a| a == name);
     status(cargo().current_dir(root).args(["build", "--profile", "bench-release", "-p", "workbench"]))?;
-    let wb = root.join("target/bench-release/workbench");
+    let wb = target_dir(root).join("bench-release/workbench");
     if wants("chip8") {
         status(Command::new(&wb).args(["bench", "chip8"]))?;
     }
