@@ -35,7 +35,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a ROM, ELF, disk image or program headless: no window, no audio device.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Assemble a source file (ISA from the extension or --isa).
     Asm(AsmArgs),
     /// Print benchmark figures as JSON lines.
@@ -159,7 +159,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Some(Command::Run(args)) => run(args),
+        Some(Command::Run(args)) => run(*args),
         Some(Command::Asm(args)) => match asm(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(BadInput(msg)) => bad_input(&msg),

@@ -1,5 +1,8 @@
 //! The headless CLI contract of DESIGN.md, exercised through the real binary.
 
+// The helpers below are test code too: a failure is a panic with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
