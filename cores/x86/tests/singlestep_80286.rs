@@ -4,10 +4,8 @@
 #![allow(clippy::panic, reason = "test code reports failures by panicking")]
 
 mod common;
+mod singlestep;
 
-use std::io::Read;
-
-use serde_json::Value;
 use wb_x86::bare::BareCpu;
 
 /// Register order of MOO `REGS` chunks (bit n of the mask), with our numbering:
@@ -167,80 +165,21 @@ fn run_case(cpu: &mut BareCpu, case: &Case, mask: u16) -> Result<(), String> {
     Ok(())
 }
 
-fn flags_mask(meta: &Value, file: &str) -> u16 {
-    let (op, reg) = match file.split_once('.') {
-        Some((op, reg)) => (op, Some(reg)),
-        None => (file, None),
-    };
-    let entry = &meta["opcodes"][op];
-    let entry = match reg {
-        Some(r) => &entry["reg"][r],
-        None => entry,
-    };
-    entry["flags-mask"].as_u64().unwrap_or(0xFFFF) as u16
-}
-
 #[test]
 fn singlestep_80286_real_mode_vectors() {
     let dir = common::testroms().join("x86-singlestep/80286/v1_real_mode");
-    let Ok(meta) = std::fs::read(dir.join("metadata.json")) else {
-        println!("skipped: {} not found", dir.display());
-        return;
-    };
-    let meta: Value = serde_json::from_slice(&meta).expect("metadata.json parses");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("vector directory readable")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".MOO.gz"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no MOO files in {}", dir.display());
-    let only = std::env::var("X86_VECTOR").ok();
-    let mut below = Vec::new();
-    for path in files {
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .replace(".MOO.gz", "");
-        if only.as_deref().is_some_and(|o| o != name) {
-            continue;
-        }
-        let mut data = Vec::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(&path).expect("open vector file"))
-            .read_to_end(&mut data)
-            .expect("gunzip vector file");
-        let cases = parse(&data);
-        assert!(!cases.is_empty(), "{name}: no tests parsed");
-        let mask = flags_mask(&meta, &name);
-        let mut pass = 0;
-        let mut first = None;
+    singlestep::run_suite(&dir, ".MOO.gz", |_, data, mask| {
         let mut cpu = BareCpu::new_80286();
-        for case in &cases {
+        let mut tally = singlestep::Tally::default();
+        for case in &parse(data) {
             cpu.wake();
-            let result = run_case(&mut cpu, case, mask);
+            let result = run_case(&mut cpu, case, mask as u16);
             // Leave memory as it was for the next case.
             for &(a, _) in case.init.ram.iter().chain(&case.fina.ram) {
                 cpu.mem_mut()[a as usize & 0xFF_FFFF] = 0;
             }
-            match result {
-                Ok(()) => pass += 1,
-                Err(e) => {
-                    first.get_or_insert(format!("{}: {e}", case.name));
-                }
-            }
+            tally.record(|| case.name.clone(), result);
         }
-        println!(
-            "{name}: {pass}/{}{}",
-            cases.len(),
-            first
-                .map(|f| format!("  first failure: {f}"))
-                .unwrap_or_default()
-        );
-        if (pass as f64) < cases.len() as f64 * 0.999 {
-            below.push(name);
-        }
-    }
-    assert!(below.is_empty(), "files below 99.9%: {below:?}");
+        tally
+    });
 }

@@ -4,8 +4,7 @@
 #![allow(clippy::panic, reason = "test code reports failures by panicking")]
 
 mod common;
-
-use std::io::Read;
+mod singlestep;
 
 use serde_json::Value;
 use wb_x86::bare::BareCpu;
@@ -22,19 +21,6 @@ const GPRS: [(&str, usize); 8] = [
     ("di", 7),
 ];
 const SEGS: [(&str, usize); 4] = [("es", 0), ("cs", 1), ("ss", 2), ("ds", 3)];
-
-fn flags_mask(meta: &Value, file: &str) -> u64 {
-    let (op, reg) = match file.split_once('.') {
-        Some((op, reg)) => (op, Some(reg)),
-        None => (file, None),
-    };
-    let entry = &meta["opcodes"][op];
-    let entry = match reg {
-        Some(r) => &entry["reg"][r],
-        None => entry,
-    };
-    entry["flags-mask"].as_u64().unwrap_or(0xFFFF)
-}
 
 /// Run one test case; returns a description of the first mismatch.
 fn run_case(cpu: &mut BareCpu, case: &Value, mask: u64) -> Result<(), String> {
@@ -97,40 +83,10 @@ fn run_case(cpu: &mut BareCpu, case: &Value, mask: u64) -> Result<(), String> {
 #[test]
 fn singlestep_8086_vectors() {
     let dir = common::testroms().join("x86-singlestep/8086/v1");
-    let Ok(meta) = std::fs::read(dir.join("metadata.json")) else {
-        println!("skipped: {} not found", dir.display());
-        return;
-    };
-    let meta: Value = serde_json::from_slice(&meta).expect("metadata.json parses");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("vector directory readable")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no vector files in {}", dir.display());
-    let only = std::env::var("X86_VECTOR").ok();
-    let mut failed_files = Vec::new();
-    let (mut total, mut total_pass) = (0, 0);
-    for path in files {
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .replace(".json.gz", "");
-        if only.as_deref().is_some_and(|o| o != name) {
-            continue;
-        }
-        let mut text = Vec::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(&path).expect("open vector file"))
-            .read_to_end(&mut text)
-            .expect("gunzip vector file");
-        let cases: Vec<Value> = serde_json::from_slice(&text).expect("vector JSON parses");
-        let mask = flags_mask(&meta, &name);
-        let mut pass = 0;
-        let mut first_fail = None;
+    singlestep::run_suite(&dir, ".json.gz", |_, text, mask| {
         let mut cpu = BareCpu::new_8086();
+        let cases: Vec<Value> = serde_json::from_slice(text).expect("vector JSON parses");
+        let mut tally = singlestep::Tally::default();
         for case in &cases {
             let result = run_case(&mut cpu, case, mask);
             // Leave memory zeroed for the next case.
@@ -140,33 +96,8 @@ fn singlestep_8086_vectors() {
                     cpu.mem_mut()[a] = 0;
                 }
             }
-            match result {
-                Ok(()) => pass += 1,
-                Err(e) => {
-                    if first_fail.is_none() {
-                        first_fail = Some(format!("{} [{}]: {e}", case["name"], case["idx"]));
-                    }
-                }
-            }
+            tally.record(|| format!("{} [{}]", case["name"], case["idx"]), result);
         }
-        total += cases.len();
-        total_pass += pass;
-        let ratio = pass as f64 / cases.len() as f64;
-        println!(
-            "{name}: {pass}/{}{}",
-            cases.len(),
-            first_fail
-                .as_deref()
-                .map(|f| format!("  first failure: {f}"))
-                .unwrap_or_default()
-        );
-        if ratio < 0.999 {
-            failed_files.push(name);
-        }
-    }
-    println!("total: {total_pass}/{total}");
-    assert!(
-        failed_files.is_empty(),
-        "files below 99.9%: {failed_files:?}"
-    );
+        tally
+    });
 }
