@@ -1,6 +1,8 @@
 //! The driver shared by the SingleStepTests suites (8086 JSON, 80286 MOO): finding the vector
 //! files, their undefined-flag masks from `metadata.json`, the per-file tally and the 99.9 % bar.
 
+#![allow(clippy::expect_used, reason = "a missing or unreadable vector file is a test failure")]
+
 use std::io::Read;
 use std::path::Path;
 
