@@ -8,13 +8,15 @@ use clap::Args;
 use wb_machine::{Budget, Machine, StopReason};
 
 use crate::cli::BadInput;
+use crate::debugger::session::HISTORY_BUDGET;
+use crate::debugger::{Debugger, Stop};
 use crate::loader::{self, LoadOptions};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// What to measure: chip8.
+    /// What to measure: chip8, gb ROM, rewind ROM.
     target: String,
-    /// Target-specific arguments (a ROM for `gb`).
+    /// Target-specific arguments (a ROM for `gb` and `rewind`).
     rest: Vec<String>,
     /// Seconds of wall time to measure for each figure.
     #[arg(long, default_value_t = 2.0)]
@@ -25,7 +27,10 @@ pub fn main(args: &BenchArgs) -> Result<(), BadInput> {
     match args.target.as_str() {
         "chip8" => chip8(args),
         "gb" => gb(args),
-        other => Err(BadInput(format!("bench: unknown target '{other}' (known: chip8, gb)"))),
+        "rewind" => rewind(args),
+        other => Err(BadInput(format!(
+            "bench: unknown target '{other}' (known: chip8, gb, rewind)"
+        ))),
     }
 }
 
@@ -46,7 +51,10 @@ const CHIP8_BENCH_ROM: &[u8] = &[
 ];
 
 fn chip8(args: &BenchArgs) -> Result<(), BadInput> {
-    let opts = LoadOptions { core: Some("schip".into()), ..LoadOptions::default() };
+    let opts = LoadOptions {
+        core: Some("schip".into()),
+        ..LoadOptions::default()
+    };
     let mut machine = loader::load_bytes("bench.ch8", CHIP8_BENCH_ROM, &opts)?;
     let rate = instructions_per_second(machine.as_mut(), args.seconds)?;
     print_json(&serde_json::json!({
@@ -59,7 +67,10 @@ fn chip8(args: &BenchArgs) -> Result<(), BadInput> {
 
 /// Emulated Game Boy frames per second of wall time, headless, and the multiple of real time.
 fn gb(args: &BenchArgs) -> Result<(), BadInput> {
-    let rom = args.rest.first().ok_or_else(|| BadInput("bench gb: give a ROM: workbench bench gb ROM".into()))?;
+    let rom = args
+        .rest
+        .first()
+        .ok_or_else(|| BadInput("bench gb: give a ROM: workbench bench gb ROM".into()))?;
     let mut machine = loader::load_file(std::path::Path::new(rom), &LoadOptions::default())?;
     let info = machine.info();
     // Warm up past the boot-time screens, then measure whole frames.
@@ -81,6 +92,65 @@ fn gb(args: &BenchArgs) -> Result<(), BadInput> {
         "frames_per_second": (fps * 10.0).round() / 10.0,
         "times_real_time": (fps / info.frame_rate * 10.0).round() / 10.0,
         "goal_times_real_time": 300,
+    }));
+    Ok(())
+}
+
+/// Rewind memory: the compressed snapshots the window's debugger keeps for one emulated
+/// minute of a ROM, taken as the emulation thread takes them (one per frame), against
+/// the same states uncompressed.
+fn rewind(args: &BenchArgs) -> Result<(), BadInput> {
+    let rom = args
+        .rest
+        .first()
+        .ok_or_else(|| BadInput("bench rewind: give a ROM: workbench bench rewind ROM".into()))?;
+    let mut machine = loader::load_file(std::path::Path::new(rom), &LoadOptions::default())?;
+    let info = machine.info();
+    if info.frame_rate <= 0.0 {
+        return Err(BadInput(format!(
+            "bench rewind: {} has no video frames",
+            info.long_name
+        )));
+    }
+    let frames = (info.frame_rate * 60.0).round() as u64;
+    let m = machine.as_mut();
+    let mut dbg = Debugger::new();
+    // Measure a whole minute: nothing may be dropped for the budget.
+    dbg.history_mut().set_budget(usize::MAX);
+    dbg.attach(m);
+    let start = Instant::now();
+    let mut raw_bytes = 0u64;
+    for frame in 0..frames {
+        let before = m.instructions_retired();
+        let snapshots = dbg.history().len();
+        let stop = dbg.run(m, Budget::Frame);
+        if dbg.history().len() > snapshots {
+            // The snapshot this frame took, before deflating.
+            raw_bytes += m.save_state().len() as u64;
+        }
+        if frame == 0 {
+            // As the emulation thread does: one snapshot per frame's worth of instructions.
+            let per_frame = m.instructions_retired().saturating_sub(before);
+            dbg.history_mut().set_interval(per_frame.max(1));
+        }
+        if let Stop::Machine(StopReason::Fault(f)) = stop {
+            return Err(BadInput(format!("bench: guest fault: {f}")));
+        }
+    }
+    let bytes = dbg.history().bytes() as f64;
+    let per_minute = bytes * 60.0 * info.frame_rate / frames as f64;
+    print_json(&serde_json::json!({
+        "bench": "rewind_memory",
+        "rom": rom,
+        "core": info.name,
+        "emulated_frames": frames,
+        "snapshots": dbg.history().len(),
+        "bytes_per_emulated_minute": per_minute.round(),
+        "uncompressed_bytes_per_emulated_minute": raw_bytes,
+        "ratio_vs_uncompressed": (bytes / (raw_bytes as f64).max(1.0) * 1000.0).round() / 1000.0,
+        "history_budget_bytes": HISTORY_BUDGET,
+        "minutes_in_budget": (HISTORY_BUDGET as f64 / per_minute.max(1.0) * 10.0).round() / 10.0,
+        "seconds": (start.elapsed().as_secs_f64() * 100.0).round() / 100.0,
     }));
     Ok(())
 }

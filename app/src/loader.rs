@@ -178,7 +178,6 @@ fn open_chip8(req: &LoadRequest) -> Result<Box<dyn Machine>, String> {
     if let Some(ipf) = req.opts.instructions_per_frame {
         config.instructions_per_frame = ipf;
     }
-    let _ = req.path;
     Chip8::new(req.bytes, config).map(|m| Box::new(m) as Box<dyn Machine>).map_err(|e| e.to_string())
 }
 

@@ -1,5 +1,7 @@
 //! The real window under Xvfb: `workbench ROM` opens, shows the ROM's picture, takes a
-//! screenshot of itself and exits cleanly.
+//! screenshot of itself and exits cleanly; and, driven by pointer events through its UI
+//! script hook (`WORKBENCH_UI_SCRIPT`), sets a breakpoint in the disassembly, runs and
+//! stops there.
 //!
 //! The picture is checked against the headless CLI's native-resolution screenshot of the
 //! same ROM after the same number of frames: the guest screen is found in the window by
@@ -28,7 +30,8 @@ fn which(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// An Xvfb server on a display nobody uses; killed on drop.
+/// An Xvfb server on a display nobody uses; killed on drop. Xvfb picks the display
+/// itself and reports it through `-displayfd`, so tests running at once never share one.
 struct Xvfb {
     child: Child,
     display: String,
@@ -36,43 +39,35 @@ struct Xvfb {
 
 impl Xvfb {
     fn start() -> Xvfb {
-        for n in 140..240 {
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists()
-                || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            {
-                continue;
-            }
-            let mut child = Command::new("Xvfb")
-                .args([
-                    format!(":{n}").as_str(),
-                    "-screen",
-                    "0",
-                    "1280x800x24",
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb starts");
-            let socket = format!("/tmp/.X11-unix/X{n}");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if Path::new(&socket).exists() {
-                    return Xvfb {
-                        child,
-                        display: format!(":{n}"),
-                    };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // lost a race for this display: try the next
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+        use std::io::BufRead;
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb starts");
+        let mut line = String::new();
+        let out = child.stdout.take().expect("Xvfb's stdout");
+        std::io::BufReader::new(out)
+            .read_line(&mut line)
+            .expect("Xvfb reports its display");
+        let number = line.trim();
+        assert!(
+            !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()),
+            "Xvfb did not report a display: {line:?}"
+        );
+        Xvfb {
+            display: format!(":{number}"),
+            child,
         }
-        panic!("no free X display for Xvfb");
     }
 }
 
@@ -222,6 +217,63 @@ fn window_shows_the_rom_and_exits_cleanly() {
         mismatches, 0,
         "guest pixels that differ between the window and the headless run"
     );
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Our own program: draw a smiley twice through a subroutine at 0x214, then loop.
+const SMILEY: &[u8] = &[
+    0x00, 0xE0, 0xA2, 0x1A, 0x60, 0x08, 0x61, 0x04, 0x22, 0x14, 0x70, 0x10, 0x22, 0x14, 0x63, 0x10,
+    0x12, 0x10, 0x00, 0x00, 0xD0, 0x18, 0x72, 0x01, 0x00, 0xEE, 0x3C, 0x42, 0xA5, 0x81, 0xA5, 0x99,
+    0x42, 0x3C,
+];
+
+/// The issue's scenario in the real window: load a ROM, pause, reset, click the
+/// disassembly gutter of 0x216 (inside the subroutine), run, and see the machine stop
+/// there. The clicks are pointer events fed to egui as the window system would.
+#[test]
+fn window_stops_at_a_breakpoint_set_by_clicking() {
+    if which("Xvfb").is_none() {
+        println!("skipped: Xvfb not found (apt-get install xvfb; CI installs it)");
+        return;
+    }
+    let work = temp_dir("breakpoint");
+    let rom = work.join("smiley.ch8");
+    std::fs::write(&rom, SMILEY).unwrap();
+    let runtime = work.join("runtime");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let x = Xvfb::start();
+    let script = "wait running; click Pause; wait paused; click Reset; wait reset; \
+                  click gutter 0x216; wait breakpoint 0x216; click Run; wait stop 0x216";
+    let child = Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .arg(&rom)
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("WORKBENCH_CONFIG_DIR", work.join("config"))
+        .env("WORKBENCH_UI_SCRIPT", script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_with_timeout(child, Duration::from_secs(180));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "workbench exited with {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let steps: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("ui-script: "))
+        .collect();
+    assert_eq!(steps.len(), 10, "every step reported: {stdout}");
+    assert!(
+        steps.contains(&"ok Click(\"gutter 0x216\")"),
+        "the gutter was clicked: {stdout}"
+    );
+    assert_eq!(steps.last(), Some(&"passed"), "{stdout}");
     let _ = std::fs::remove_dir_all(&work);
 }
 

@@ -12,11 +12,13 @@ struct Measured {
     peak_kib: u64,
     stdout: String,
     stderr: String,
+    /// The exit status was one of the expected ones.
     ok: bool,
 }
 
-/// Run `cmd` under GNU time; `stdin` is fed to it when given.
-fn measure(cmd: &mut Command, stdin: Option<&[u8]>) -> Result<Measured, String> {
+/// Run `cmd` under GNU time; `stdin` is fed to it when given. `expected` lists the exit codes
+/// of a good run (0 for most programs; a guest leaving through isa-debug-exit has its own).
+fn measure(cmd: &mut Command, stdin: Option<&[u8]>, expected: &[i32]) -> Result<Measured, String> {
     let stats = std::env::temp_dir().join(format!("wb-bench-time-{}", std::process::id()));
     let mut timed = Command::new("/usr/bin/time");
     timed.arg("-f").arg("%e %M").arg("-o").arg(&stats).arg(cmd.get_program()).args(cmd.get_args());
@@ -32,14 +34,21 @@ fn measure(cmd: &mut Command, stdin: Option<&[u8]>) -> Result<Measured, String> 
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(&stats).map_err(|e| format!("GNU time output: {e}"))?;
     let _ = std::fs::remove_file(&stats);
+    // GNU time adds "Command exited with non-zero status N" before its own line.
     let last = text.lines().last().unwrap_or_default();
     let mut fields = last.split_whitespace();
     let seconds = fields.next().and_then(|s| s.parse().ok()).ok_or_else(|| format!("bad GNU time output {last:?}"))?;
     let peak_kib = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let ok = out.status.success();
+    // GNU time exits with the program's status.
+    let ok = out.status.code().is_some_and(|c| expected.contains(&c));
     if !ok {
-        eprintln!("bench: {:?} failed: {}", cmd.get_program(), stderr.lines().last().unwrap_or_default());
+        eprintln!(
+            "bench: {:?} failed ({}, expected exit {expected:?}): {}",
+            cmd.get_program(),
+            out.status,
+            stderr.lines().last().unwrap_or_default()
+        );
     }
     Ok(Measured { seconds, peak_kib, stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr, ok })
 }
@@ -75,11 +84,11 @@ pub fn lang(root: &Path, wb: &Path) -> Result<(), String> {
     let mut vm_ratios = Vec::new();
     let mut tree_ratios = Vec::new();
     for name in ["fib", "loop", "nbody", "bintrees", "mandel", "strhash"] {
-        let lua = measure(Command::new("lua5.4").arg(peers.join(format!("{name}.lua"))), None)?;
-        let python = measure(Command::new("python3").arg(peers.join(format!("{name}.py"))), None)?;
+        let lua = measure(Command::new("lua5.4").arg(peers.join(format!("{name}.lua"))), None, &[0])?;
+        let python = measure(Command::new("python3").arg(peers.join(format!("{name}.py"))), None, &[0])?;
         let ours = root.join(format!("roms/kite/{name}.kite"));
         for engine in ["vm", "tree"] {
-            let m = measure(Command::new(wb).arg("run").arg(&ours).args(["--engine", engine]), None)?;
+            let m = measure(Command::new(wb).arg("run").arg(&ours).args(["--engine", engine]), None, &[0])?;
             let ratio = m.seconds / lua.seconds.max(1e-3);
             if engine == "vm" { vm_ratios.push(ratio) } else { tree_ratios.push(ratio) }
             println!(
@@ -114,8 +123,8 @@ pub fn riscv(root: &Path, wb: &Path) -> Result<(), String> {
         if !built.success() {
             return Err(format!("building {name} failed"));
         }
-        let qemu = measure(Command::new("qemu-riscv64").arg(&exe), None)?;
-        let ours = measure(Command::new(wb).arg("run").arg(&exe).arg("--stats"), None)?;
+        let qemu = measure(Command::new("qemu-riscv64").arg(&exe), None, &[0])?;
+        let ours = measure(Command::new(wb).arg("run").arg(&exe).arg("--stats"), None, &[0])?;
         let instructions = last_stat(&ours.stderr, "instructions");
         let ratio = ours.seconds / qemu.seconds.max(1e-3);
         ratios.push(ratio);
@@ -139,16 +148,20 @@ pub fn x86(image: &Path, wb: &Path) -> Result<(), String> {
             "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive",
         ]).arg(format!("file={},format=raw", image.display())),
         Some(script),
+        &[crate::os::EXIT_SHUTDOWN],
     )?;
+    // The CLI exits with the guest's code: the same one.
     let ours = measure(
         Command::new(wb).arg("run").arg(image).args(["--core", "x86", "--serial", "--until-exit", "--stats"]),
         Some(script),
+        &[crate::os::EXIT_SHUTDOWN],
     )?;
     let instructions = last_stat(&ours.stderr, "instructions");
     println!(
-        "{{\"bench\":\"x86\",\"program\":\"os boot+shutdown\",\"seconds\":{:.3},\"qemu_seconds\":{:.3},\"ratio_vs_qemu\":{:.3},\"guest_mips\":{:.1},\"goal\":2.0}}",
+        "{{\"bench\":\"x86\",\"program\":\"os boot+shutdown\",\"seconds\":{:.3},\"qemu_seconds\":{:.3},\"ratio_vs_qemu\":{:.3},\"guest_mips\":{:.1},\"goal\":2.0,\"both_shut_down\":{}}}",
         ours.seconds, qemu.seconds, ours.seconds / qemu.seconds.max(1e-3),
-        instructions.map_or(f64::NAN, |n| n as f64 / ours.seconds.max(1e-3) / 1e6)
+        instructions.map_or(f64::NAN, |n| n as f64 / ours.seconds.max(1e-3) / 1e6),
+        ours.ok && qemu.ok
     );
     Ok(())
 }
@@ -166,34 +179,138 @@ pub fn gb(root: &Path, wb: &Path) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err("workbench bench gb failed".into()) }
 }
 
-/// UI frame time with every panel open (software rendering under Xvfb) and rewind memory per
-/// emulated minute: the app prints both as JSON lines when WORKBENCH_BENCH_UI_FRAMES is set.
+/// UI frame time with every panel open on software rendering (Xvfb, with lavapipe through
+/// Vulkan and llvmpipe through GL), printed by the app when WORKBENCH_BENCH_UI_FRAMES is set;
+/// its peer, measured alternately in the same run, is the window showing the screen panel
+/// alone. Then rewind memory per emulated minute, measured headless by `workbench bench
+/// rewind` (its peer: the same snapshots uncompressed).
 pub fn ui(root: &Path, wb: &Path) -> Result<(), String> {
-    let display = ":97";
-    let mut xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("Xvfb: {e}"))?;
-    std::thread::sleep(std::time::Duration::from_millis(800));
-    let runtime = std::env::temp_dir().join(format!("wb-bench-xdg-{}", std::process::id()));
+    const REPEATS: usize = 3;
+    let demo = root.join("roms/chip8/demo.ch8");
+    let xvfb = Xvfb::start()?;
+    for backend in ["vulkan", "gl"] {
+        let mut all = Vec::new();
+        let mut alone = Vec::new();
+        for _ in 0..REPEATS {
+            all.push(ui_run(wb, &demo, &xvfb.display, backend, None)?);
+            alone.push(ui_run(wb, &demo, &xvfb.display, backend, Some("screen"))?);
+        }
+        let (all, alone) = (median(&mut all), median(&mut alone));
+        println!(
+            "{{\"bench\":\"ui_frame_time\",\"summary\":true,\"backend\":{},\"runs\":{REPEATS},\"median_frame_ms_all_panels\":{all:.3},\"median_frame_ms_screen_only\":{alone:.3},\"ratio_vs_screen_only\":{:.3}}}",
+            json_str(backend),
+            all / alone.max(1e-3)
+        );
+    }
+    drop(xvfb);
+    let gb_rom = root.join("../shared/testroms/blargg-gb/cpu_instrs/cpu_instrs.gb");
+    let mut roms = vec![demo];
+    if gb_rom.is_file() {
+        roms.push(gb_rom);
+    } else {
+        eprintln!("bench: skipped: {} not found (rewind memory of a Game Boy ROM)", gb_rom.display());
+    }
+    for rom in roms {
+        status(Command::new(wb).args(["bench", "rewind"]).arg(&rom))?;
+    }
+    Ok(())
+}
+
+/// One window run of the UI benchmark (its JSON line goes to stdout as is): the median
+/// frame time it measured.
+fn ui_run(wb: &Path, rom: &Path, display: &str, backend: &str, panels: Option<&str>) -> Result<f64, String> {
+    let scratch = std::env::temp_dir().join(format!("wb-bench-ui-{}", std::process::id()));
+    let runtime = scratch.join("runtime");
     let _ = std::fs::create_dir_all(&runtime);
-    let config = std::env::temp_dir().join(format!("wb-bench-config-{}", std::process::id()));
-    let status = Command::new(wb)
-        .arg(root.join("roms/chip8/demo.ch8"))
+    let mut cmd = Command::new(wb);
+    cmd.arg(rom)
         .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
         .env("XDG_RUNTIME_DIR", &runtime)
-        .env("WGPU_BACKEND", "vulkan")
-        .env("WORKBENCH_CONFIG_DIR", &config)
-        .env("WORKBENCH_BENCH_UI_FRAMES", "300")
-        .status();
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
-    let _ = std::fs::remove_dir_all(&config);
-    match status {
-        Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(format!("UI bench failed ({s})")),
-        Err(e) => Err(format!("UI bench: {e}")),
+        .env("WGPU_BACKEND", backend)
+        .env("WORKBENCH_CONFIG_DIR", scratch.join("config"))
+        .env("WORKBENCH_BENCH_UI_FRAMES", "60")
+        .stderr(Stdio::null());
+    if let Some(p) = panels {
+        cmd.env("WORKBENCH_BENCH_PANELS", p);
+    }
+    let out = cmd.output().map_err(|e| format!("UI bench: {e}"));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let out = out?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    if !out.status.success() {
+        return Err(format!("UI bench ({backend}) failed ({})", out.status));
+    }
+    json_number(&text, "median_frame_ms").ok_or_else(|| format!("UI bench ({backend}): no figure in {text:?}"))
+}
+
+/// The number after `"key":` in a JSON line.
+fn json_number(text: &str, key: &str) -> Option<f64> {
+    let at = text.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = &text[at..];
+    let end = rest.find(|c: char| c != '.' && c != '-' && !c.is_ascii_digit()).unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn status(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let st = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
+    if st.success() { Ok(()) } else { Err(format!("{shown} failed ({st})")) }
+}
+
+/// An Xvfb server on a free display (Xvfb picks it and reports it through `-displayfd`);
+/// stopped when dropped.
+struct Xvfb {
+    child: std::process::Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Result<Xvfb, String> {
+        use std::io::BufRead;
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("Xvfb: {e} (install the xvfb package)"))?;
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+        }
+        let number = line.trim();
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("Xvfb did not report its display (got {number:?})"));
+        }
+        Ok(Xvfb { display: format!(":{number}"), child })
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_read_back_from_json_lines() {
+        let line = "{\"bench\":\"ui_frame_time\",\"median_frame_ms\":12.500,\"frames\":60}\n";
+        assert_eq!(json_number(line, "median_frame_ms"), Some(12.5));
+        assert_eq!(json_number(line, "frames"), Some(60.0));
+        assert_eq!(json_number(line, "missing"), None);
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
     }
 }

@@ -244,6 +244,7 @@ fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         bench::gb(root, &wb)?;
     }
     if wants("ui") {
+        setup(&[WINDOW_PACKAGES])?;
         bench::ui(root, &wb)?;
     }
     if wants("lang") {

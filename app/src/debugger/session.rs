@@ -9,7 +9,7 @@ use wb_machine::{
     Access, Breakpoint, Budget, InputEvent, Machine, PokeError, RegValue, StopReason,
 };
 
-use super::history::{History, HistoryError, with_quiet_hooks};
+use super::history::{History, HistoryError, Position, with_quiet_hooks};
 use super::points::{BreakpointSpec, Verdict, WatchSpec, judge};
 
 /// Why a debugger operation returned.
@@ -67,7 +67,7 @@ pub struct TraceRow {
 /// Default history: a snapshot every 4096 instructions (or at each frame start, whichever
 /// is later), within 64 MiB of compressed states.
 const HISTORY_INTERVAL: u64 = 4096;
-const HISTORY_BUDGET: usize = 64 << 20;
+pub const HISTORY_BUDGET: usize = 64 << 20;
 
 /// The debugger state of one machine.
 pub struct Debugger {
@@ -218,7 +218,7 @@ impl Debugger {
 
     /// Give the guest an input, recorded for deterministic re-execution.
     pub fn input(&mut self, m: &mut dyn Machine, event: InputEvent) {
-        let now = m.instructions_retired();
+        let now = Position::of(m);
         self.history.truncate_after(now);
         self.history.log_input(now, event.clone());
         m.input(event);
@@ -277,6 +277,7 @@ impl Debugger {
     /// must not stop again on a breakpoint at the current pc.
     pub fn park(&mut self, m: &dyn Machine) {
         self.parked = Some((m.pc(), m.instructions_retired()));
+        self.history.note_shown(m);
     }
 
     /// Forget a pending step over / step out / run to cursor.
@@ -414,6 +415,8 @@ impl Debugger {
     /// report).
     pub fn step_into(&mut self, m: &mut dyn Machine) -> Stop {
         self.history.maybe_record(m);
+        // A reverse step comes back to exactly here.
+        self.history.note_shown(m);
         let r = m.step();
         let stop = match r.stop {
             StopReason::BudgetSpent | StopReason::FrameDone | StopReason::Breakpoint { .. } => {
@@ -510,7 +513,7 @@ impl Debugger {
             return Ok(Stop::HistoryStart);
         }
         self.history.restore_to(m, now - 1)?;
-        self.history.truncate_after(now - 1);
+        self.history.truncate_after(Position::of(m));
         self.park(m);
         Ok(Stop::Stepped)
     }
@@ -521,7 +524,7 @@ impl Debugger {
         self.cancel_motion(m);
         let now = m.instructions_retired();
         for (idx, end) in self.history.segments_before(now) {
-            let mut hits: Vec<(u64, StopReason)> = Vec::new();
+            let mut hits: Vec<(Position, StopReason)> = Vec::new();
             let mut breakpoints = self.breakpoints.clone();
             let mut scratch = Debugger {
                 breakpoints: Vec::new(),
@@ -529,8 +532,8 @@ impl Debugger {
                 ..Debugger::new()
             };
             self.history.scan_segment(m, idx, end, &mut |m, stop| {
-                let retired = m.instructions_retired();
-                if retired >= now {
+                let here = Position::of(m);
+                if here.retired >= now {
                     return;
                 }
                 let verdict = match stop {
@@ -547,20 +550,13 @@ impl Debugger {
                     _ => Verdict::Continue,
                 };
                 if matches!(verdict, Verdict::Stop | Verdict::Error(_)) {
-                    hits.push((retired, stop.clone()));
+                    hits.push((here, stop.clone()));
                 }
             })?;
             if let Some((at, stop)) = hits.pop() {
-                self.history.restore_to(m, at)?;
-                if let StopReason::Breakpoint { addr } = stop {
-                    // Re-execution stops right after the previous instruction; the core
-                    // may idle before reaching the breakpoint (CHIP-8 display wait). Let
-                    // it, so the state is the one the forward run stopped in.
-                    let r = m.run(Budget::Instructions(1));
-                    if r.stop != (StopReason::Breakpoint { addr }) {
-                        self.history.restore_to(m, at)?;
-                    }
-                }
+                // The exact position: a breakpoint stop comes after any idle time (CHIP-8
+                // display wait) that followed the previous instruction.
+                self.history.restore_exact(m, at)?;
                 self.history.truncate_after(at);
                 self.park(m);
                 return Ok(Stop::Machine(stop));
@@ -568,7 +564,7 @@ impl Debugger {
         }
         let oldest = self.history.oldest().ok_or(HistoryError::NoHistory)?;
         self.history.restore_to(m, oldest.min(now))?;
-        self.history.truncate_after(m.instructions_retired());
+        self.history.truncate_after(Position::of(m));
         self.park(m);
         Ok(Stop::HistoryStart)
     }

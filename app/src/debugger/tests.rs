@@ -432,7 +432,8 @@ fn save_state_round_trip_across_a_restart_and_refusals() {
 }
 
 /// The real CHIP-8 core, with timers and sprite drawing (display wait): going back one
-/// instruction at a time through frames gives the states seen going forward.
+/// instruction at a time through frames gives the states seen going forward (where a
+/// step started, the state it started from).
 #[test]
 fn reverse_step_on_the_chip8_core_equals_the_recorded_states() {
     use wb_chip8::{Chip8, Config, Platform};
@@ -459,12 +460,10 @@ fn reverse_step_on_the_chip8_core_equals_the_recorded_states() {
     for frame in 0..12 {
         // Record every instruction boundary of this frame on a shadow machine.
         shadow.load_state(&m.save_state()).unwrap();
-        // At a frame boundary the machine may have idled after the last instruction: the
-        // state a single step showed for this count is the one already recorded.
-        recorded
-            .entry(shadow.instructions_retired())
-            .or_insert_with(|| shadow.save_state());
         if frame % 4 == 3 {
+            // A step starts here (maybe after idling past the last instruction): going
+            // back to this count lands here.
+            recorded.insert(m.instructions_retired(), m.save_state());
             for _ in 0..5 {
                 dbg.step_into(&mut m);
                 shadow.step();
@@ -472,6 +471,11 @@ fn reverse_step_on_the_chip8_core_equals_the_recorded_states() {
                 recorded.insert(shadow.instructions_retired(), shadow.save_state());
             }
         } else {
+            // Inside a run nobody saw the idle time: going back to this count gives the
+            // state a single step showed.
+            recorded
+                .entry(shadow.instructions_retired())
+                .or_insert_with(|| shadow.save_state());
             let target = {
                 let mut probe = Chip8::new(program, config()).unwrap();
                 probe.load_state(&m.save_state()).unwrap();
@@ -527,4 +531,142 @@ fn reverse_execution_keeps_edits() {
     );
     dbg.reverse_step(&mut m).unwrap();
     assert_ne!(reg(&m, "v3"), 0x55, "one step before the edit, it is not");
+}
+
+/// CHIP-8 with the display-wait quirk: a draw idles the rest of the frame, so several
+/// states share one instruction count (right after the draw, and after the wait). A
+/// reverse step must come back to the state the step started from, whichever it was:
+/// after a breakpoint stop (past the wait), after a pause at a frame end, after a step.
+#[test]
+fn reverse_step_after_a_display_wait_returns_to_the_state_before_the_step() {
+    use wb_chip8::{Chip8, Config, Platform};
+    #[rustfmt::skip]
+    let program: &[u8] = &[
+        0x60, 0x05, // 200 v0 = 5
+        0xF0, 0x15, // 202 delay = v0
+        0xA2, 0x10, // 204 i = sprite
+        0xD1, 0x25, // 206 sprite v1 v2 5 (waits for the vertical blank)
+        0x71, 0x01, // 208 v1 += 1
+        0x72, 0x01, // 20A v2 += 1
+        0x12, 0x06, // 20C jump 206
+        0x00, 0x00, // 20E
+        0xF0, 0x90, 0x90, 0x90, 0xF0, // 210 sprite
+    ];
+    let config = Config::for_platform(Platform::Chip8);
+    assert!(config.quirks.display_wait);
+    let mut m = Chip8::new(program, config).unwrap();
+    let mut dbg = Debugger::new();
+    dbg.attach(&mut m);
+
+    // 1. Stopped at a breakpoint on the instruction after the draw: past the wait.
+    dbg.set_breakpoint(&mut m, BreakpointSpec::new(0x208));
+    assert_eq!(
+        dbg.finish(&mut m, 5),
+        Stop::Machine(StopReason::Breakpoint { addr: 0x208 })
+    );
+    let at_breakpoint = m.save_state();
+    assert_eq!(dbg.step_into(&mut m), Stop::Stepped);
+    assert_eq!(dbg.reverse_step(&mut m), Ok(Stop::Stepped));
+    assert!(
+        m.save_state() == at_breakpoint,
+        "back at the breakpoint stop, after the wait"
+    );
+    dbg.remove_breakpoint(&mut m, 0x208);
+
+    // 2. Paused at the end of a frame whose draw idled it.
+    for _ in 0..3 {
+        assert_eq!(dbg.run(&mut m, Budget::Frame), Stop::Budget);
+    }
+    dbg.park(&m);
+    let paused = m.save_state();
+    assert_eq!(m.pc(), 0x208, "the frame ended in the wait after the draw");
+    assert_eq!(dbg.step_into(&mut m), Stop::Stepped);
+    assert_eq!(dbg.reverse_step(&mut m), Ok(Stop::Stepped));
+    assert!(m.save_state() == paused, "back at the paused frame end");
+
+    // 3. Stepping onto the draw shows the state right after it (the wait still ahead).
+    while m.pc() != 0x206 {
+        dbg.step_into(&mut m);
+    }
+    dbg.step_into(&mut m);
+    let after_draw = m.save_state();
+    dbg.step_into(&mut m);
+    dbg.step_into(&mut m);
+    assert_eq!(dbg.reverse_step(&mut m), Ok(Stop::Stepped));
+    assert_eq!(dbg.reverse_step(&mut m), Ok(Stop::Stepped));
+    assert!(m.save_state() == after_draw, "back right after the draw");
+
+    // 4. Reverse-continue to a breakpoint hit past the wait, and an input given while
+    //    paused in the wait is replayed at its exact position.
+    dbg.set_breakpoint(&mut m, BreakpointSpec::new(0x208));
+    assert_eq!(
+        dbg.finish(&mut m, 5),
+        Stop::Machine(StopReason::Breakpoint { addr: 0x208 })
+    );
+    let hit = m.save_state();
+    dbg.input(
+        &mut m,
+        InputEvent::Button {
+            index: 3,
+            pressed: true,
+        },
+    );
+    let pressed = m.save_state();
+    for _ in 0..4 {
+        dbg.step_into(&mut m);
+    }
+    assert_eq!(
+        dbg.reverse_continue(&mut m),
+        Ok(Stop::Machine(StopReason::Breakpoint { addr: 0x208 }))
+    );
+    assert!(
+        m.save_state() == pressed,
+        "back at the hit, with the key given there"
+    );
+    assert!(hit != pressed, "the key is part of the state");
+}
+
+/// The same on the Game Boy: a frame ends while the CPU waits in HALT for the vertical
+/// blank, long after the HALT retired. Paused there, a step and a reverse step come back
+/// to the paused state, not to the moment HALT retired.
+#[test]
+fn reverse_step_after_a_game_boy_halt_returns_to_the_paused_state() {
+    let mut rom = vec![0u8; 0x8000];
+    rom[0x40] = 0xD9; // vblank: reti
+    rom[0x100..0x104].copy_from_slice(&[0x00, 0xC3, 0x50, 0x01]); // nop; jp 0x150
+    #[rustfmt::skip]
+    rom[0x150..0x15C].copy_from_slice(&[
+        0x3E, 0x01, // ld a, 1
+        0xE0, 0xFF, // ldh (IE), a: vblank only
+        0xAF,       // xor a
+        0xE0, 0x0F, // ldh (IF), a
+        0xFB,       // ei
+        0x76,       // 158: halt
+        0x04,       // inc b
+        0x18, 0xFC, // jr 158
+    ]);
+    rom[0x14D] = rom[0x134..=0x14C]
+        .iter()
+        .fold(0u8, |x, &b| x.wrapping_sub(b).wrapping_sub(1));
+    let mut m = wb_gb::GameBoy::new(&rom, None).unwrap();
+    let mut dbg = Debugger::new();
+    dbg.attach(&mut m);
+    for _ in 0..3 {
+        assert_eq!(dbg.run(&mut m, Budget::Frame), Stop::Budget);
+    }
+    dbg.park(&m);
+    let paused = m.save_state();
+    // The pause is not where the last instruction retired: the CPU idled since.
+    let mut first = wb_gb::GameBoy::new(&rom, None).unwrap();
+    first.run(Budget::Instructions(m.instructions_retired()));
+    assert_eq!(first.instructions_retired(), m.instructions_retired());
+    assert!(first.cycles() < m.cycles(), "the frame ended in HALT");
+    assert_eq!(dbg.step_into(&mut m), Stop::Stepped);
+    assert_eq!(dbg.reverse_step(&mut m), Ok(Stop::Stepped));
+    assert!(m.save_state() == paused, "back at the paused state");
+    // One more step back lands on the first state of the previous count, as a step would.
+    assert_eq!(dbg.reverse_step(&mut m), Ok(Stop::Stepped));
+    let mut again = wb_gb::GameBoy::new(&rom, None).unwrap();
+    again.run(Budget::Instructions(m.instructions_retired()));
+    assert!(again.save_state() == m.save_state());
 }

@@ -1,6 +1,7 @@
 //! `WORKBENCH_BENCH_UI_FRAMES=N workbench ROM` (under Xvfb, software rendering): UI frame
-//! time with every panel open, and rewind memory per emulated minute, as JSON lines on
-//! stdout; then the app exits. A benchmark, never a timed test.
+//! time with every panel open (vsync off, so a frame costs what building, tessellating
+//! and rasterising it costs), as a JSON line on stdout; then the app exits. Rewind memory
+//! is measured headless by `workbench bench rewind ROM`. A benchmark, never a timed test.
 
 use std::time::Instant;
 
@@ -15,16 +16,20 @@ pub struct UiBench {
     build: Vec<f64>,
     last: Option<Instant>,
     done: bool,
+    renderer: String,
+    panels: String,
 }
 
 impl UiBench {
-    pub fn new(frames: usize) -> Self {
+    pub fn new(frames: usize, renderer: Option<String>, panels: Option<String>) -> Self {
         UiBench {
             frames: frames.max(1),
             intervals: Vec::new(),
             build: Vec::new(),
             last: None,
             done: false,
+            renderer: renderer.unwrap_or_else(|| "unknown".into()),
+            panels: panels.unwrap_or_else(|| "all".into()),
         }
     }
 
@@ -47,24 +52,17 @@ impl UiBench {
         if self.intervals.len() < self.frames {
             return false;
         }
-        let frame_rate = snap.info.as_ref().map_or(60.0, |i| i.frame_rate);
-        let per_minute = if snap.frames_run > 0 {
-            snap.history_bytes as f64 / snap.frames_run as f64 * frame_rate * 60.0
-        } else {
-            0.0
-        };
+        let median_frame = median(&mut self.intervals);
         println!(
-            "{{\"bench\":\"ui_frame_time\",\"panels\":\"all\",\"frames\":{},\"median_frame_ms\":{:.3},\"median_ui_build_ms\":{:.3}}}",
-            self.intervals.len(),
-            median(&mut self.intervals),
-            median(&mut self.build)
-        );
-        println!(
-            "{{\"bench\":\"rewind_memory\",\"program\":\"{}\",\"emulated_frames\":{},\"snapshots\":{},\"bytes_per_emulated_minute\":{:.0}}}",
+            "{{\"bench\":\"ui_frame_time\",\"panels\":\"{}\",\"renderer\":\"{}\",\"program\":\"{}\",\"frames\":{},\"median_frame_ms\":{:.3},\"median_ui_build_ms\":{:.3},\"ratio_vs_60hz_budget\":{:.3},\"guest_fps\":{:.1}}}",
+            self.panels.replace('"', "'"),
+            self.renderer.replace('"', "'"),
             snap.program.replace('"', "'"),
-            snap.frames_run,
-            snap.history_states,
-            per_minute
+            self.intervals.len(),
+            median_frame,
+            median(&mut self.build),
+            median_frame / (1000.0 / 60.0),
+            snap.fps
         );
         self.done = true;
         true

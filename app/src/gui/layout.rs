@@ -35,6 +35,26 @@ pub fn default_tree() -> Tree<String> {
     Tree::new(egui::Id::unique(TREE_ID), root, tiles)
 }
 
+/// Every registered panel visible at once, in a grid (the UI benchmark draws them all).
+pub fn every_panel_tree() -> Tree<String> {
+    grid_of(|_| true)
+}
+
+/// The panels whose id `keep` accepts, each visible, in a grid.
+pub fn grid_of(keep: impl Fn(&str) -> bool) -> Tree<String> {
+    let mut tiles = egui_tiles::Tiles::default();
+    let cells = registry()
+        .iter()
+        .filter(|p| keep(p.id()))
+        .map(|p| {
+            let pane = tiles.insert_pane(p.id().to_string());
+            tiles.insert_tab_tile(vec![pane])
+        })
+        .collect();
+    let root = tiles.insert_grid_tile(cells);
+    Tree::new(egui::Id::unique(TREE_ID), root, tiles)
+}
+
 /// A saved layout, or the default when missing, invalid or naming unknown panels.
 pub fn load(path: &Path) -> (Tree<String>, Option<String>) {
     let (tree, warning): (Option<Tree<String>>, _) = settings::load_or_none(path);

@@ -5,21 +5,24 @@
 pub mod app;
 pub mod audio;
 pub mod bench;
+pub mod dialog;
 pub mod editor;
 pub mod emu;
 #[cfg(test)]
 mod feature_tests;
 pub mod filter;
+pub mod gamepad;
 pub mod keymap;
 pub mod layout;
 pub mod panels;
+pub mod probe;
 pub mod settings;
 #[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;
 
-use app::{AppOptions, ScreenshotPlan, WorkbenchApp};
+use app::{AppOptions, ScreenshotPlan, ScriptOutcome, UiScript, WorkbenchApp};
 
 /// Open the window, optionally with a file loaded.
 pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
@@ -36,16 +39,28 @@ pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
         let exit = std::env::var("WORKBENCH_EXIT_AFTER_SCREENSHOT").is_ok_and(|v| v == "1");
         ScreenshotPlan::new(PathBuf::from(path), after, exit)
     });
+    let outcome = ScriptOutcome::default();
+    let script = match std::env::var("WORKBENCH_UI_SCRIPT") {
+        Ok(text) => Some(
+            UiScript::parse(&text, outcome.clone())
+                .map_err(|e| anyhow::anyhow!("WORKBENCH_UI_SCRIPT: {e}"))?,
+        ),
+        Err(_) => None,
+    };
     let bench_frames = std::env::var("WORKBENCH_BENCH_UI_FRAMES")
         .ok()
         .and_then(|v| v.parse().ok());
-    let options = eframe::NativeOptions {
+    let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Workbench")
             .with_inner_size([1200.0, 760.0])
             .with_drag_and_drop(true),
         ..Default::default()
     };
+    if bench_frames.is_some() {
+        // The benchmark measures what a frame costs, not the display's refresh.
+        options.wgpu_options.surface.present_mode = eframe::wgpu::PresentMode::AutoNoVsync;
+    }
     let result = eframe::run_native(
         "Workbench",
         options,
@@ -57,6 +72,10 @@ pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
                 }
                 None => false,
             };
+            let renderer = cc.wgpu_render_state.as_ref().map(|r| {
+                let info = r.adapter.get_info();
+                format!("{} ({:?})", info.name, info.backend)
+            });
             let app = WorkbenchApp::new(
                 &cc.egui_ctx,
                 file,
@@ -67,12 +86,19 @@ pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
                     config_dir: settings::config_dir(),
                     screenshot,
                     bench_frames,
+                    bench_panels: std::env::var("WORKBENCH_BENCH_PANELS").ok(),
+                    renderer,
+                    script,
                 },
             )?;
             Ok(Box::new(app))
         }),
     );
-    result.map_err(|e| anyhow::anyhow!("cannot open a window: {}", one_line(&e.to_string())))
+    result.map_err(|e| anyhow::anyhow!("cannot open a window: {}", one_line(&e.to_string())))?;
+    if outcome.failed() {
+        anyhow::bail!("the UI script failed");
+    }
+    Ok(())
 }
 
 fn one_line(s: &str) -> String {

@@ -10,7 +10,7 @@ use egui_kittest::kittest::Queryable;
 use wb_chip8::{Chip8, Config, Platform};
 use wb_machine::{DebugInfo, Machine, Symbol, SymbolTable};
 
-use super::app::{AppOptions, WorkbenchApp};
+use super::app::{AppDialog, AppOptions, WorkbenchApp};
 use super::emu::worker::{breakpoint_view, fill_machine_view, trace_lines, watchpoint_view};
 use super::emu::{Command, RunState, Snapshot};
 use super::panels::{PanelCx, registry};
@@ -174,6 +174,23 @@ fn the_registry_lists_unique_panels_and_the_default_layout_shows_them_all() {
         assert!(
             super::layout::is_shown(&tree, p.id()),
             "{} is in the default layout",
+            p.id()
+        );
+    }
+    // The benchmark's layout draws every panel at once: each is its tab group's active one.
+    let all = super::layout::every_panel_tree();
+    let active: Vec<&String> = all
+        .active_tiles()
+        .into_iter()
+        .filter_map(|t| match all.tiles.get(t) {
+            Some(egui_tiles::Tile::Pane(p)) => Some(p),
+            _ => None,
+        })
+        .collect();
+    for p in &panels {
+        assert!(
+            active.iter().any(|a| *a == p.id()),
+            "{} is visible in the benchmark layout",
             p.id()
         );
     }
@@ -548,4 +565,62 @@ fn dropping_a_file_on_the_window_loads_it() {
         s.program == "bytes.ch8" && s.pc == 0x210
     });
     std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+/// File dialogs answer on a background thread; their answer is acted on in a later frame
+/// (there is no desktop here, so the answer is given directly).
+#[test]
+fn a_file_dialog_answer_opens_the_program_and_a_cancel_changes_nothing() {
+    let dir = std::env::temp_dir().join(format!("wb-gui-dialog-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let on_disk = dir.join("picked.ch8");
+    std::fs::write(&on_disk, PROGRAM).expect("write");
+    let ctx = egui::Context::default();
+    let app = WorkbenchApp::new(&ctx, None, AppOptions::default()).expect("the app starts");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    harness.run_steps(2);
+    assert!(!harness.state().dialog_open());
+    let ctx = harness.ctx.clone();
+    harness
+        .state_mut()
+        .answer_dialog(&ctx, AppDialog::OpenProgram, Some(on_disk.clone()));
+    wait_for(&mut harness, "the picked file", |s| {
+        s.program == "picked.ch8" && s.pc == 0x210
+    });
+    let frames = harness.state().snapshot().frames_run;
+    harness
+        .state_mut()
+        .answer_dialog(&ctx, AppDialog::LoadStateFrom, None);
+    wait_for(&mut harness, "frames after a cancel", |s| {
+        s.program == "picked.ch8" && s.frames_run > frames
+    });
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+/// No pad here: with gamepads on, gilrs finds none (or cannot start) and the app runs
+/// as usual, saying so in the status bar.
+#[test]
+fn the_app_runs_with_gamepads_on_and_no_device() {
+    let ctx = egui::Context::default();
+    let options = AppOptions {
+        gamepads: true,
+        ..AppOptions::default()
+    };
+    let app = WorkbenchApp::new(&ctx, None, options).expect("the app starts");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    harness.state().send(Command::Load {
+        machine: machine(),
+        program: "smiley.ch8".into(),
+        battery: None,
+    });
+    wait_for(&mut harness, "the program to run", |s| s.pc == 0x210);
+    let said = harness.query_by_label_contains("no gamepad").is_some()
+        || harness
+            .query_by_label_contains("gamepads unavailable")
+            .is_some();
+    assert!(said, "the status bar tells about pads");
 }

@@ -4,6 +4,7 @@ use wb_machine::InputEvent;
 
 use super::{FastForward, WorkbenchApp};
 use crate::gui::emu::{Command, RunState, Speed};
+use crate::gui::gamepad::{PadOutput, Target};
 
 impl WorkbenchApp {
     pub(super) fn keyboard(&mut self, ctx: &egui::Context) {
@@ -23,7 +24,7 @@ impl WorkbenchApp {
             if repeat {
                 continue;
             }
-            if self.shortcut(key, pressed, modifiers, typing) {
+            if self.shortcut(ctx, key, pressed, modifiers, typing) {
                 continue;
             }
             if typing {
@@ -65,6 +66,7 @@ impl WorkbenchApp {
     /// Global keys; true when `key` was one.
     pub(super) fn shortcut(
         &mut self,
+        ctx: &egui::Context,
         key: egui::Key,
         pressed: bool,
         mods: egui::Modifiers,
@@ -90,7 +92,7 @@ impl WorkbenchApp {
                 Some(self.speed_command())
             }
             (K::O, true) if mods.command => {
-                self.open_dialog();
+                self.open_dialog(ctx);
                 return true;
             }
             _ => None,
@@ -117,33 +119,33 @@ impl WorkbenchApp {
         })
     }
 
+    /// Pad events since the last frame, through the mapping layer, to the guest.
     pub(super) fn gamepads(&mut self) {
-        let Some(g) = &mut self.gilrs else { return };
-        while let Some(ev) = g.next_event() {
-            let (button, pressed) = match ev.event {
-                gilrs::EventType::ButtonPressed(b, _) => (b, true),
-                gilrs::EventType::ButtonReleased(b, _) => (b, false),
-                gilrs::EventType::Connected => {
-                    let name = g.gamepad(ev.id).name().to_string();
-                    self.notices.push(format!("gamepad connected: {name}"));
-                    continue;
-                }
-                gilrs::EventType::Disconnected => {
-                    self.notices.push("gamepad disconnected".into());
-                    continue;
-                }
-                _ => continue,
-            };
-            let Some(info) = &self.snap.info else {
-                continue;
-            };
-            if let Some(index) = self
-                .settings
-                .padmap
-                .button_for(info.name, &info.buttons, button)
-            {
-                self.commands
-                    .push(Command::Input(InputEvent::Button { index, pressed }));
+        let Some(source) = &mut self.gilrs else {
+            return;
+        };
+        let events = source.poll();
+        // A new machine has other buttons: let go of what pads held on the old one.
+        let machine = self.snap.info.as_ref().map(|i| i.name);
+        let mut outputs = Vec::new();
+        if machine != self.pad_machine {
+            self.pad_machine = machine;
+            outputs.extend(self.pads.release_all());
+        }
+        for event in events {
+            let target = self.snap.info.as_ref().map(|i| Target {
+                core: i.name,
+                buttons: &i.buttons,
+            });
+            outputs.extend(
+                self.pads
+                    .handle(event, target.as_ref(), &self.settings.padmap),
+            );
+        }
+        for out in outputs {
+            match out {
+                PadOutput::Input(event) => self.commands.push(Command::Input(event)),
+                PadOutput::Notice(line) => self.notices.push(line),
             }
         }
     }

@@ -5,11 +5,26 @@ use std::path::PathBuf;
 use super::WorkbenchApp;
 use super::screenshot::{request_window_screenshot, save_png};
 use crate::debugger::savestate;
+use crate::gui::dialog::{self, Mode, Pending};
 use crate::gui::emu::{Command, RunState};
 use crate::gui::filter::ScreenFilter;
 use crate::gui::keymap;
 use crate::gui::layout;
+use crate::gui::probe;
 use crate::gui::settings::ScreenScale;
+
+/// What an open file dialog's path is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppDialog {
+    OpenProgram,
+    SaveStateTo,
+    LoadStateFrom,
+    ScreenPng,
+    WindowScreenshot,
+}
+
+const STATE_FILES: &[(&str, &[&str])] = &[("save state", &["wbss"])];
+const PNG_FILES: &[(&str, &[&str])] = &[("PNG", &["png"])];
 
 /// A menu entry and the command it sends.
 type MenuItem = (&'static str, fn() -> Command);
@@ -17,23 +32,67 @@ type MenuItem = (&'static str, fn() -> Command);
 type ToolButton = (&'static str, &'static str, fn() -> Command);
 
 impl WorkbenchApp {
-    pub(super) fn open_dialog(&mut self) {
-        let picked = rfd::FileDialog::new()
-            .add_filter(
-                "programs",
-                &[
-                    "ch8", "c8", "sc8", "xo8", "gb", "gbc", "elf", "img", "bin", "kite", "8o", "s",
-                ],
-            )
-            .add_filter("all files", &["*"])
-            .pick_file();
-        match picked {
-            Some(path) => self.open(&path),
-            None => {
-                if std::env::var_os("WAYLAND_DISPLAY").is_none() && which("zenity").is_none() {
-                    self.notices.push("no file dialog available (install xdg-desktop-portal or zenity); drop a file on the window instead".into());
+    /// Ask for a program to open; the answer arrives in [`WorkbenchApp::poll_dialog`].
+    pub(super) fn open_dialog(&mut self, ctx: &egui::Context) {
+        const PROGRAMS: &[&str] = &[
+            "ch8", "c8", "sc8", "xo8", "gb", "gbc", "elf", "img", "bin", "kite", "8o", "s",
+        ];
+        self.ask(
+            ctx,
+            AppDialog::OpenProgram,
+            Mode::Open,
+            &[("programs", PROGRAMS), ("all files", &["*"])],
+        );
+    }
+
+    /// Show a file dialog unless one is already open (one at a time).
+    fn ask(
+        &mut self,
+        ctx: &egui::Context,
+        purpose: AppDialog,
+        mode: Mode,
+        filters: &[(&str, &[&str])],
+    ) {
+        if self.dialog.is_none() {
+            self.dialog = Some(Pending::show(ctx, purpose, mode, filters));
+        }
+    }
+
+    /// Act on the open dialog's answer once there is one.
+    pub(super) fn poll_dialog(&mut self, ctx: &egui::Context) {
+        let Some((purpose, answer)) = dialog::take_answer(&mut self.dialog, ctx) else {
+            return;
+        };
+        self.dialog_answer(ctx, purpose, answer);
+    }
+
+    /// What a dialog's answer does (tests call it directly: there is no dialog here).
+    pub(super) fn dialog_answer(
+        &mut self,
+        ctx: &egui::Context,
+        purpose: AppDialog,
+        answer: Option<PathBuf>,
+    ) {
+        let Some(path) = answer else {
+            if purpose == AppDialog::OpenProgram
+                && std::env::var_os("WAYLAND_DISPLAY").is_none()
+                && which("zenity").is_none()
+            {
+                self.notices.push("no file dialog available (install xdg-desktop-portal or zenity); drop a file on the window instead".into());
+            }
+            return;
+        };
+        match purpose {
+            AppDialog::OpenProgram => self.open(&path),
+            AppDialog::SaveStateTo => self.commands.push(Command::SaveState(path)),
+            AppDialog::LoadStateFrom => self.commands.push(Command::LoadState(path)),
+            AppDialog::ScreenPng => {
+                let f = &self.snap.frame;
+                if let Err(e) = save_png(&path, f.width, f.height, &f.rgba) {
+                    self.notices.push(e);
                 }
             }
+            AppDialog::WindowScreenshot => request_window_screenshot(ctx, path, None),
         }
     }
 
@@ -48,7 +107,7 @@ impl WorkbenchApp {
         ui.menu_button("File", |ui| {
             if ui.button("Open...  (Ctrl+O)").clicked() {
                 ui.close();
-                self.open_dialog();
+                self.open_dialog(ui.ctx());
             }
             ui.menu_button("Recent", |ui| {
                 if self.settings.recent.is_empty() {
@@ -75,12 +134,7 @@ impl WorkbenchApp {
                     }
                     if ui.button("To file...").clicked() {
                         ui.close();
-                        if let Some(path) = rfd::FileDialog::new()
-                            .add_filter("save state", &["wbss"])
-                            .save_file()
-                        {
-                            self.commands.push(Command::SaveState(path));
-                        }
+                        self.ask(ui.ctx(), AppDialog::SaveStateTo, Mode::Save, STATE_FILES);
                     }
                 });
                 ui.menu_button("Load state", |ui| {
@@ -97,35 +151,17 @@ impl WorkbenchApp {
                     }
                     if ui.button("From file...").clicked() {
                         ui.close();
-                        if let Some(path) = rfd::FileDialog::new()
-                            .add_filter("save state", &["wbss"])
-                            .pick_file()
-                        {
-                            self.commands.push(Command::LoadState(path));
-                        }
+                        self.ask(ui.ctx(), AppDialog::LoadStateFrom, Mode::Open, STATE_FILES);
                     }
                 });
                 if ui.button("Save screen as PNG...").clicked() {
                     ui.close();
-                    if let Some(path) = rfd::FileDialog::new()
-                        .add_filter("PNG", &["png"])
-                        .save_file()
-                    {
-                        let f = &self.snap.frame;
-                        if let Err(e) = save_png(&path, f.width, f.height, &f.rgba) {
-                            self.notices.push(e);
-                        }
-                    }
+                    self.ask(ui.ctx(), AppDialog::ScreenPng, Mode::Save, PNG_FILES);
                 }
             });
             if ui.button("Window screenshot...").clicked() {
                 ui.close();
-                if let Some(path) = rfd::FileDialog::new()
-                    .add_filter("PNG", &["png"])
-                    .save_file()
-                {
-                    request_window_screenshot(ui.ctx(), path, None);
-                }
+                self.ask(ui.ctx(), AppDialog::WindowScreenshot, Mode::Save, PNG_FILES);
             }
             ui.separator();
             if ui.button("Quit").clicked() {
@@ -225,7 +261,9 @@ impl WorkbenchApp {
                 } else {
                     ("Run", Command::Run)
                 };
-                if ui.button(label).on_hover_text("F5").clicked() {
+                let run = ui.button(label);
+                probe::note(&run, label);
+                if run.on_hover_text("F5").clicked() {
                     self.commands.push(cmd);
                 }
                 let buttons: [ToolButton; 7] = [
@@ -240,7 +278,9 @@ impl WorkbenchApp {
                     ("Reset", "reset (F8)", || Command::Reset),
                 ];
                 for (label, tip, make) in buttons {
-                    if ui.button(label).on_hover_text(tip).clicked() {
+                    let button = ui.button(label);
+                    probe::note(&button, label);
+                    if button.on_hover_text(tip).clicked() {
                         self.commands.push(make());
                     }
                 }
@@ -312,6 +352,13 @@ impl WorkbenchApp {
                 ui.label(&self.audio_status);
             }
             ui.separator();
+            if let Some(line) = &self.pad_error {
+                ui.label(line);
+                ui.separator();
+            } else if self.gilrs.is_some() {
+                ui.label(self.pads.status());
+                ui.separator();
+            }
             ui.label(format!(
                 "pc {:#x}  ·  {} instructions  ·  history {} states, {} KiB",
                 s.pc,

@@ -11,12 +11,17 @@ use std::sync::Arc;
 mod input;
 mod menus;
 mod screenshot;
+mod script;
 
+pub use menus::AppDialog;
 pub use screenshot::ScreenshotPlan;
+pub use script::{ScriptOutcome, UiScript};
 
 use crate::gui::audio::{self, AudioControl, AudioOut};
 use crate::gui::bench;
+use crate::gui::dialog::Pending;
 use crate::gui::emu::{Command, EmuHandle, Snapshot, Speed, battery};
+use crate::gui::gamepad::{GilrsSource, Pads};
 use crate::gui::layout;
 use crate::gui::panels::{self, Panel, PanelCx};
 use crate::gui::settings::{self, Settings};
@@ -51,6 +56,12 @@ pub struct AppOptions {
     pub screenshot: Option<ScreenshotPlan>,
     /// Measure this many UI frames, print the figures as JSON lines, then exit.
     pub bench_frames: Option<usize>,
+    /// The panels the benchmark shows (comma-separated ids); all when `None`.
+    pub bench_panels: Option<String>,
+    /// The GPU adapter drawing the window (named in the benchmark's figures).
+    pub renderer: Option<String>,
+    /// Drive the window with this script of clicks and checks (`WORKBENCH_UI_SCRIPT`).
+    pub script: Option<UiScript>,
 }
 
 /// The window's state: the handle on the emulation thread, the latest snapshot, the
@@ -70,8 +81,17 @@ pub struct WorkbenchApp {
     audio_control: Arc<AudioControl>,
     audio_status: String,
     held: HashSet<usize>,
-    gilrs: Option<gilrs::Gilrs>,
+    /// Gamepads: the gilrs source (none when it could not start) and the mapping layer.
+    gilrs: Option<GilrsSource>,
+    pads: Pads,
+    /// The core pads last drove (its buttons are released when it changes).
+    pad_machine: Option<&'static str>,
+    /// Why gilrs could not start (shown in the status bar; the app runs without pads).
+    pad_error: Option<String>,
+    /// The open file dialog, answered on a background thread.
+    dialog: Option<Pending<AppDialog>>,
     screenshot: Option<ScreenshotPlan>,
+    script: Option<UiScript>,
     bench: Option<bench::UiBench>,
     commands: Vec<Command>,
     show_settings: bool,
@@ -107,6 +127,13 @@ impl WorkbenchApp {
             }
             None => (Settings::default(), layout::default_tree()),
         };
+        // The benchmark measures the window with every panel drawn (or the ones
+        // `WORKBENCH_BENCH_PANELS` names, comma-separated: its baseline).
+        let tree = match (&options.bench_frames, &options.bench_panels) {
+            (Some(_), Some(ids)) => layout::grid_of(|id| ids.split(',').any(|i| i == id)),
+            (Some(_), None) => layout::every_panel_tree(),
+            (None, _) => tree,
+        };
         let audio_control = AudioControl::new(settings.volume, settings.muted);
         let mut app = WorkbenchApp {
             emu,
@@ -122,8 +149,15 @@ impl WorkbenchApp {
             audio_status: "audio off".into(),
             held: HashSet::new(),
             gilrs: None,
+            pads: Pads::default(),
+            pad_machine: None,
+            pad_error: None,
+            dialog: None,
             screenshot: options.screenshot,
-            bench: options.bench_frames.map(bench::UiBench::new),
+            script: options.script,
+            bench: options.bench_frames.map(|n| {
+                bench::UiBench::new(n, options.renderer.clone(), options.bench_panels.clone())
+            }),
             commands: Vec::new(),
             show_settings: false,
             fast: FastForward::default(),
@@ -144,9 +178,9 @@ impl WorkbenchApp {
             app.start_audio();
         }
         if options.gamepads {
-            match gilrs::Gilrs::new() {
+            match GilrsSource::new() {
                 Ok(g) => app.gilrs = Some(g),
-                Err(e) => app.notices.push(format!("gamepads unavailable: {e}")),
+                Err(line) => app.pad_error = Some(line),
             }
         }
         if let Some(file) = file {
@@ -174,6 +208,8 @@ impl WorkbenchApp {
 
     /// Load a file and hand the machine to the emulation thread; errors become notices.
     pub fn open(&mut self, path: &Path) {
+        // The new machine starts with every button up: pads forget what they held.
+        let _ = self.pads.release_all();
         match loader::load_file(path, &self.load_options) {
             Ok(mut machine) => {
                 let program = path.file_name().map_or_else(
@@ -217,6 +253,23 @@ impl WorkbenchApp {
         self.guest_key_events
     }
 
+    /// Act as if a file dialog answered `path` (tests: there is no dialog without a desktop).
+    #[cfg(test)]
+    pub fn answer_dialog(
+        &mut self,
+        ctx: &egui::Context,
+        purpose: AppDialog,
+        path: Option<PathBuf>,
+    ) {
+        self.dialog_answer(ctx, purpose, path);
+    }
+
+    /// True while a file dialog is open.
+    #[cfg(test)]
+    pub fn dialog_open(&self) -> bool {
+        self.dialog.is_some()
+    }
+
     /// Send a command directly (tests).
     #[cfg(test)]
     pub fn send(&self, cmd: Command) {
@@ -234,6 +287,7 @@ impl WorkbenchApp {
         self.keyboard(&ctx);
         self.gamepads();
         self.dropped_files(&ctx);
+        self.poll_dialog(&ctx);
 
         egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| self.menus(ui));
@@ -294,6 +348,9 @@ impl WorkbenchApp {
             self.emu.send(cmd);
         }
         self.screenshot_plan(&ctx);
+        if let Some(script) = &mut self.script {
+            script.frame(&ctx, &self.snap);
+        }
         if let Some(b) = &mut self.bench
             && b.frame(started, &self.snap)
         {
@@ -385,6 +442,12 @@ impl WorkbenchApp {
 impl eframe::App for WorkbenchApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         WorkbenchApp::ui(self, ui);
+    }
+
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        if let Some(script) = &mut self.script {
+            script.inject(raw_input);
+        }
     }
 
     fn save(&mut self, _storage: &mut dyn eframe::Storage) {

@@ -9,6 +9,7 @@ use wb_machine::DebugInfo;
 
 use super::{Panel, PanelCx, hex_addr, parse_addr};
 use crate::gui::emu::Command;
+use crate::gui::probe;
 
 /// Source files larger than this are not read for the line display.
 const MAX_SOURCE: u64 = 4 << 20;
@@ -132,6 +133,7 @@ impl Panel for Disassembly {
                         };
                         let gutter =
                             ui.add(egui::Label::new(mark.monospace()).sense(egui::Sense::click()));
+                        probe::note(&gutter, &format!("gutter {:#x}", line.addr));
                         if gutter.on_hover_text("toggle breakpoint").clicked() {
                             cx.commands.push(Command::ToggleBreakpoint(line.addr));
                         }

@@ -11,10 +11,23 @@ use egui::text::{CCursor, CCursorRange};
 use wb_kite::Engine;
 
 use super::{Panel, PanelCx};
+use crate::gui::dialog::{self, Mode, Pending};
 use crate::gui::editor::buffer::{Buffer, find_all};
 use crate::gui::editor::highlight::{Lang, Marks, layout_job};
 use crate::gui::editor::runner::{self, AssembleError, KiteRun, Marked};
 use crate::gui::emu::Command;
+
+/// What the editor's open file dialog is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EditorDialog {
+    Open,
+    SaveAs,
+}
+
+const SOURCES: &[(&str, &[&str])] = &[
+    ("sources", &["kite", "8o", "asm", "s", "S", "sm83", "gbasm"]),
+    ("all files", &["*"]),
+];
 
 /// What waits for the user to confirm discarding unsaved changes.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +57,8 @@ pub struct Editor {
     confirm: Option<Discard>,
     /// Select this byte range in the text on the next frame (find).
     select: Option<std::ops::Range<usize>>,
+    /// The open file dialog (answered on a background thread).
+    dialog: Option<Pending<EditorDialog>>,
 }
 
 impl Default for Editor {
@@ -63,6 +78,7 @@ impl Default for Editor {
             bytecode: String::new(),
             confirm: None,
             select: None,
+            dialog: None,
         }
     }
 }
@@ -232,13 +248,14 @@ impl Editor {
                     self.buf = Buffer::new("");
                 }
             }
-            if ui.button("Open...").clicked()
-                && let Some(p) = rfd::FileDialog::new()
-                    .add_filter("sources", &["kite", "8o", "asm", "s", "S", "sm83", "gbasm"])
-                    .add_filter("all files", &["*"])
-                    .pick_file()
-            {
-                self.request_open(p);
+            let idle = self.dialog.is_none();
+            if ui.add_enabled(idle, egui::Button::new("Open...")).clicked() {
+                self.dialog = Some(Pending::show(
+                    ui.ctx(),
+                    EditorDialog::Open,
+                    Mode::Open,
+                    SOURCES,
+                ));
             }
             let save_label = if self.buf.is_modified() {
                 "Save*"
@@ -248,10 +265,16 @@ impl Editor {
             if ui.button(save_label).on_hover_text("Ctrl+S").clicked() {
                 self.save();
             }
-            if ui.button("Save as...").clicked()
-                && let Some(p) = rfd::FileDialog::new().save_file()
+            if ui
+                .add_enabled(idle, egui::Button::new("Save as..."))
+                .clicked()
             {
-                self.save_to(p);
+                self.dialog = Some(Pending::show(
+                    ui.ctx(),
+                    EditorDialog::SaveAs,
+                    Mode::Save,
+                    SOURCES,
+                ));
             }
             ui.add(
                 egui::TextEdit::singleline(&mut self.path_text)
@@ -486,6 +509,11 @@ impl Panel for Editor {
     }
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelCx<'_>) {
         self.poll_run(ui.ctx());
+        match dialog::take_answer(&mut self.dialog, ui.ctx()) {
+            Some((EditorDialog::Open, Some(path))) => self.request_open(path),
+            Some((EditorDialog::SaveAs, Some(path))) => self.save_to(path),
+            Some((_, None)) | None => {}
+        }
         self.recheck();
         self.toolbar(ui, cx);
         self.confirm_bar(ui);
