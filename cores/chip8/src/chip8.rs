@@ -1,4 +1,4 @@
-//! The facade: one CHIP-8 family machine, its state and its frame/slot loop.
+//! The facade: one CHIP-8 family machine, its state and its fetch/decode/execute step.
 
 use wb_machine::{Access, DebugInfo, GuestFault, Hooks, StopReason};
 
@@ -199,6 +199,23 @@ impl Chip8 {
         value
     }
 
+    /// Data reads by the guest of `out.len()` bytes from `base` on, wrapping at the end of
+    /// memory (watchpoints see each byte).
+    #[inline]
+    pub(crate) fn read_block(&mut self, base: u16, out: &mut [u8]) {
+        let start = base as usize;
+        if !self.hooks.mem_active()
+            && let Some(src) = self.mem.get(start..start + out.len())
+        {
+            out.copy_from_slice(src);
+            return;
+        }
+        for (k, byte) in out.iter_mut().enumerate() {
+            let a = self.addr(base, k);
+            *byte = self.read(a);
+        }
+    }
+
     /// A data write by the guest (watchpoints see it).
     #[inline]
     pub(crate) fn write(&mut self, addr: usize, value: u8) {
@@ -221,30 +238,27 @@ impl Chip8 {
     }
 
     /// Fetch, decode and execute the instruction at pc.
+    #[inline]
     pub(crate) fn execute_next(&mut self) -> Exec {
         let pc = self.pc;
         if self.hooks.exec_active()
-            && let Some(stop) = self.hooks.before_exec(u64::from(pc), self.retired)
+            && let Some(stop) = self.hook_before(pc)
         {
             return Exec::Before(stop);
         }
         self.cur_pc = pc;
         let Some(word) = self.word_at(pc as usize) else {
-            return Exec::Before(StopReason::Fault(self.fault("pc is outside memory")));
+            return self.fault_before("pc is outside memory".into());
         };
         let op = match Op::decode(word, 0) {
             Op::LongI(_) => match self.word_at(pc as usize + 2) {
                 Some(next) => Op::LongI(next),
-                None => return Exec::Before(StopReason::Fault(self.fault("pc is outside memory"))),
+                None => return self.fault_before("pc is outside memory".into()),
             },
             op => op,
         };
         if op.level() > self.level() {
-            let msg = format!(
-                "opcode {word:04X} does not exist on {}",
-                self.config.platform.name()
-            );
-            return Exec::Before(StopReason::Fault(self.fault(msg)));
+            return self.missing_opcode(word);
         }
         self.pc = pc.wrapping_add(op.len());
         if let Err(fault) = self.execute(op) {
@@ -253,7 +267,7 @@ impl Chip8 {
         }
         self.retired += 1;
         if self.hooks.exec_active() {
-            self.hooks.after_exec(u64::from(pc), 1);
+            self.hook_after(pc);
         }
         if self.hooks.mem_active()
             && let Some(stop) = self.hooks.take_pending()
@@ -266,34 +280,34 @@ impl Chip8 {
         Exec::Done
     }
 
-    /// Spend one instruction slot: run an instruction unless waiting for vertical blank, and
-    /// close the frame when its slots are used up.
-    pub(crate) fn run_slot(&mut self) -> Option<StopReason> {
-        let mut after = None;
-        if !self.vblank_wait {
-            match self.execute_next() {
-                Exec::Done => {}
-                Exec::Before(stop) => return Some(stop),
-                Exec::After(stop) => after = Some(stop),
-            }
-        }
-        self.cycles += 1;
-        self.slot += 1;
-        if self.slot >= self.ipf() {
-            self.end_frame();
-        }
-        after
+    // Hooks are off in a plain run: keeping them out of line keeps the instruction loop small.
+    #[cold]
+    #[inline(never)]
+    fn hook_before(&mut self, pc: u16) -> Option<StopReason> {
+        self.hooks.before_exec(u64::from(pc), self.retired)
     }
 
-    /// The 60 Hz tick: one frame of audio, then the timers count down.
-    fn end_frame(&mut self) {
-        self.sound.frame(self.st > 0);
-        self.dt = self.dt.saturating_sub(1);
-        self.st = self.st.saturating_sub(1);
-        self.slot = 0;
-        self.vblank_wait = false;
-        self.frames += 1;
-        self.frame_ended = true;
+    #[cold]
+    #[inline(never)]
+    fn hook_after(&mut self, pc: u16) {
+        self.hooks.after_exec(u64::from(pc), 1);
+    }
+
+    // Faults are rare: keeping them out of line keeps the instruction loop small.
+    #[cold]
+    #[inline(never)]
+    fn fault_before(&self, message: String) -> Exec {
+        Exec::Before(StopReason::Fault(self.fault(message)))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn missing_opcode(&self, word: u16) -> Exec {
+        let msg = format!(
+            "opcode {word:04X} does not exist on {}",
+            self.config.platform.name()
+        );
+        self.fault_before(msg)
     }
 
     /// Video frames completed since reset.

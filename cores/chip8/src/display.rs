@@ -8,6 +8,24 @@ pub(crate) const PALETTE: [[u8; 4]; 4] = [
     [0x66, 0x22, 0x00, 0xFF],
 ];
 
+/// Byte `i` (little-endian) of `SPREAD[b]` is 1 when bit `7 - i` of `b` is set: a sprite
+/// byte as its eight pixels.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut i = 0;
+        while i < 8 {
+            if b & (0x80 >> i) != 0 {
+                table[b] |= 1 << (8 * i);
+            }
+            i += 1;
+        }
+        b += 1;
+    }
+    table
+};
+
 const MAX_W: usize = 128;
 const MAX_H: usize = 64;
 
@@ -22,10 +40,17 @@ pub(crate) struct DrawOutcome {
 
 /// The frame buffer. Each byte of `pixels` holds the plane bits of one buffer pixel
 /// (bit 0 = plane 1, bit 1 = plane 2), row-major at the current buffer width.
+///
+/// Drawing changes `pixels` only and notes the rows it touched; [`Display::refresh`] brings
+/// `rgba` up to date. The machine refreshes before it returns from running, so colouring
+/// costs once per run, not once per sprite.
 #[derive(Clone, Debug)]
 pub(crate) struct Display {
     pixels: Vec<u8>,
-    rgba: Vec<u8>,
+    /// `pixels` in colour, current outside the rows `stale_from..stale_to`.
+    rgba: Vec<[u8; 4]>,
+    stale_from: usize,
+    stale_to: usize,
     hires: bool,
     /// The buffer stays 128x64 in lores and lores pixels are 2x2 blocks (SUPER-CHIP 1.1).
     physical_lores: bool,
@@ -35,7 +60,9 @@ impl Display {
     pub(crate) fn new(physical_lores: bool) -> Display {
         let mut d = Display {
             pixels: vec![0; MAX_W * MAX_H],
-            rgba: vec![0; MAX_W * MAX_H * 4],
+            rgba: vec![[0; 4]; MAX_W * MAX_H],
+            stale_from: 0,
+            stale_to: 0,
             hires: false,
             physical_lores,
         };
@@ -73,9 +100,10 @@ impl Display {
         self.hires
     }
 
+    /// The screen in colour, as of the last [`Display::refresh`].
     pub(crate) fn rgba(&self) -> &[u8] {
         let (w, h) = self.size();
-        &self.rgba[..w * h * 4]
+        self.rgba[..w * h].as_flattened()
     }
 
     /// The plane bits of every buffer pixel (for tests and save states).
@@ -95,20 +123,68 @@ impl Display {
         if clear {
             self.pixels.fill(0);
         }
-        self.repaint();
+        self.mark_all_stale();
     }
 
     fn repaint(&mut self) {
+        self.mark_all_stale();
+        self.refresh();
+    }
+
+    /// Colour the rows changed since the last refresh.
+    pub(crate) fn refresh(&mut self) {
+        if self.stale_from >= self.stale_to {
+            return;
+        }
         let (w, h) = self.size();
-        for idx in 0..w * h {
-            self.paint(idx);
+        let rows = self.stale_from.min(h)..self.stale_to.min(h);
+        let span = rows.start * w..rows.end * w;
+        for (colour, &p) in self.rgba[span.clone()].iter_mut().zip(&self.pixels[span]) {
+            *colour = PALETTE[(p & 3) as usize];
+        }
+        self.stale_from = 0;
+        self.stale_to = 0;
+    }
+
+    fn mark_all_stale(&mut self) {
+        self.stale_from = 0;
+        self.stale_to = MAX_H;
+    }
+
+    /// Note that buffer rows `from..to` changed.
+    #[inline]
+    fn mark_stale(&mut self, from: usize, to: usize) {
+        if self.stale_from >= self.stale_to {
+            (self.stale_from, self.stale_to) = (from, to);
+        } else {
+            self.stale_from = self.stale_from.min(from);
+            self.stale_to = self.stale_to.max(to);
         }
     }
 
+    /// XOR `plane` into buffer pixel `idx`; true when a lit pixel went off.
     #[inline]
-    fn paint(&mut self, idx: usize) {
-        let colour = PALETTE[(self.pixels[idx] & 3) as usize];
-        self.rgba[idx * 4..idx * 4 + 4].copy_from_slice(&colour);
+    fn flip(&mut self, idx: usize, plane: u8) -> bool {
+        let old = self.pixels[idx];
+        self.pixels[idx] = old ^ plane;
+        old & plane != 0
+    }
+
+    /// XOR the sprite row `row` (one byte per 8 pixels) into `plane` of the buffer pixels from
+    /// `start` on, all in one row; true when a lit pixel went off. Eight pixels at a time.
+    #[inline]
+    fn xor_span(&mut self, start: usize, row: &[u8], plane: u8) -> bool {
+        let mut hit = 0;
+        for (k, &byte) in row.iter().enumerate() {
+            let mask = SPREAD[byte as usize] * u64::from(plane);
+            let at = start + 8 * k;
+            if let Some(px) = self.pixels.get_mut(at..).and_then(|s| s.first_chunk_mut()) {
+                let old = u64::from_le_bytes(*px);
+                hit |= old & mask;
+                *px = (old ^ mask).to_le_bytes();
+            }
+        }
+        hit != 0
     }
 
     /// Turn off the given planes everywhere.
@@ -116,7 +192,7 @@ impl Display {
         for p in &mut self.pixels {
             *p &= !planes;
         }
-        self.repaint();
+        self.mark_all_stale();
     }
 
     /// XOR a sprite onto one plane at (x, y) in the current resolution. `data` holds rows of
@@ -152,25 +228,36 @@ impl Display {
             } else {
                 u16::from(row[0]) << 8
             };
+            if bits == 0 {
+                continue;
+            }
+            self.mark_stale(ly * scale, (ly + 1) * scale);
+            if scale == 1 && x0 + width <= lw {
+                // The whole row is on screen: no clipping or wrapping to decide per pixel.
+                out.rows_collided += u8::from(self.xor_span(ly * bw + x0, row, plane));
+                continue;
+            }
             let mut hit = false;
-            for c in 0..width {
-                if bits & (0x8000 >> c) == 0 {
-                    continue;
-                }
+            // Only the set bits, left to right.
+            let mut rest = bits;
+            while rest != 0 {
+                let c = rest.leading_zeros() as usize;
+                rest &= !(0x8000 >> c);
                 let mut lx = x0 + c;
                 if lx >= lw {
                     if clip {
-                        continue;
+                        // Every later column is past the edge too.
+                        break;
                     }
                     lx %= lw;
                 }
-                for dy in 0..scale {
-                    for dx in 0..scale {
-                        let idx = (ly * scale + dy) * bw + lx * scale + dx;
-                        let old = self.pixels[idx];
-                        hit |= old & plane != 0;
-                        self.pixels[idx] = old ^ plane;
-                        self.paint(idx);
+                if scale == 1 {
+                    hit |= self.flip(ly * bw + lx, plane);
+                } else {
+                    for dy in 0..scale {
+                        for dx in 0..scale {
+                            hit |= self.flip((ly * scale + dy) * bw + lx * scale + dx, plane);
+                        }
                     }
                 }
             }
@@ -195,7 +282,7 @@ impl Display {
                 self.pixels[idx] = (old[idx] & !planes) | src;
             }
         }
-        self.repaint();
+        self.mark_all_stale();
     }
 
     pub(crate) fn scroll_down(&mut self, n: u8, planes: u8) {
@@ -232,6 +319,7 @@ mod tests {
             0
         );
         assert_eq!(lit(&d), vec![(1, 2), (2, 2)]);
+        d.refresh();
         assert_eq!(
             &d.rgba()[(2 * 64 + 1) * 4..(2 * 64 + 1) * 4 + 4],
             &PALETTE[1]
@@ -284,5 +372,109 @@ mod tests {
         d.scroll_left(4, 1);
         d.scroll_up(3, 1);
         assert_eq!(lit(&d), vec![(2, 0), (3, 0), (2, 1), (3, 1)]);
+    }
+
+    /// The sprite loop as first written: every bit, every pixel, one at a time.
+    fn draw_reference(
+        d: &mut Display,
+        (x, y): (u8, u8),
+        data: &[u8],
+        wide: bool,
+        plane: u8,
+        clip: bool,
+    ) -> DrawOutcome {
+        let (lw, lh) = d.logical_size();
+        let (bw, _) = d.size();
+        let scale = d.scale();
+        let width = if wide { 16 } else { 8 };
+        let mut out = DrawOutcome::default();
+        for (r, row) in data.chunks_exact(width / 8).enumerate() {
+            let mut ly = y as usize % lh + r;
+            if ly >= lh {
+                if clip {
+                    out.rows_clipped += 1;
+                    continue;
+                }
+                ly %= lh;
+            }
+            let bits = if wide {
+                u16::from_be_bytes([row[0], row[1]])
+            } else {
+                u16::from(row[0]) << 8
+            };
+            let mut hit = false;
+            for c in 0..width {
+                let mut lx = x as usize % lw + c;
+                if bits & (0x8000 >> c) == 0 || (lx >= lw && clip) {
+                    continue;
+                }
+                lx %= lw;
+                for dy in 0..scale {
+                    for dx in 0..scale {
+                        let idx = (ly * scale + dy) * bw + lx * scale + dx;
+                        hit |= d.pixels[idx] & plane != 0;
+                        d.pixels[idx] ^= plane;
+                    }
+                }
+            }
+            out.rows_collided += u8::from(hit);
+        }
+        out
+    }
+
+    #[test]
+    fn sprites_match_the_pixel_by_pixel_loop_and_colours_follow() {
+        let mut seed = 0x1234_5678u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for physical_lores in [false, true] {
+            let mut fast = Display::new(physical_lores);
+            let mut slow = Display::new(physical_lores);
+            for n in 0..4000 {
+                let r = next();
+                match r % 50 {
+                    0 => {
+                        let hires = r & 0x100 != 0;
+                        fast.set_hires(hires, !physical_lores);
+                        slow.set_hires(hires, !physical_lores);
+                    }
+                    1 => {
+                        fast.clear(1);
+                        slow.clear(1);
+                    }
+                    2 => {
+                        fast.scroll_right(4, 3);
+                        slow.scroll_right(4, 3);
+                    }
+                    _ => {
+                        let wide = r & 0x200 != 0;
+                        let rows = (r >> 10) as usize % 17;
+                        let data: Vec<u8> = (0..rows * if wide { 2 } else { 1 })
+                            .map(|_| next() as u8)
+                            .collect();
+                        let at = ((r >> 16) as u8, (r >> 24) as u8);
+                        let plane = 1 + (r >> 5) as u8 % 2;
+                        let clip = r & 0x400 != 0;
+                        let got = fast.draw(at.0, at.1, &data, wide, plane, clip);
+                        let want = draw_reference(&mut slow, at, &data, wide, plane, clip);
+                        assert_eq!(got, want, "draw {n}");
+                    }
+                }
+                assert!(fast.pixels == slow.pixels, "after operation {n}");
+                if n % 7 == 0 {
+                    fast.refresh();
+                    let (w, h) = fast.size();
+                    let colours: Vec<u8> = fast.pixels[..w * h]
+                        .iter()
+                        .flat_map(|&p| PALETTE[(p & 3) as usize])
+                        .collect();
+                    assert!(fast.rgba() == colours.as_slice(), "colours after {n}");
+                }
+            }
+        }
     }
 }

@@ -54,6 +54,8 @@ impl Chip8 {
         (x >> 24) as u8
     }
 
+    // Out of line: inlined, the sprite loop would crowd the registers of the instruction loop.
+    #[inline(never)]
     fn draw(&mut self, x: u8, y: u8, n: u8) {
         let hires = self.display.hires();
         let q = self.config.quirks;
@@ -78,10 +80,7 @@ impl Chip8 {
             if planes & plane == 0 {
                 continue;
             }
-            for (k, byte) in data[..len].iter_mut().enumerate() {
-                let a = self.addr(base, k);
-                *byte = self.read(a);
-            }
+            self.read_block(base, &mut data[..len]);
             let out = self
                 .display
                 .draw(vx, vy, &data[..len], wide, plane, q.clipping);
@@ -174,10 +173,9 @@ impl Chip8 {
             Op::LongI(a) => self.i = a,
             Op::Plane(n) => self.planes = n,
             Op::Audio => {
-                for k in 0..16 {
-                    let a = self.addr(self.i, k);
-                    self.sound.pattern[k] = self.read(a);
-                }
+                let mut pattern = [0; 16];
+                self.read_block(self.i, &mut pattern);
+                self.sound.pattern = pattern;
             }
             Op::GetDelay(x) => self.v[x as usize] = self.dt,
             Op::WaitKey(x) => match self.key_wait.released {

@@ -24,6 +24,7 @@ mod exec;
 mod font;
 mod machine;
 mod op;
+mod run;
 mod snapshot;
 mod sound;
 

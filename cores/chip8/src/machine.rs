@@ -75,39 +75,7 @@ impl Machine for Chip8 {
     }
 
     fn run(&mut self, budget: Budget) -> RunResult {
-        let (c0, r0) = (self.cycles, self.retired);
-        self.frame_ended = false;
-        loop {
-            let spent = match budget {
-                Budget::Cycles(n) => self.cycles - c0 >= n,
-                Budget::Instructions(n) => self.retired - r0 >= n,
-                Budget::Frame => false,
-            };
-            if spent {
-                return RunResult {
-                    stop: StopReason::BudgetSpent,
-                    cycles: self.cycles - c0,
-                };
-            }
-            if self.halted {
-                return RunResult {
-                    stop: StopReason::Halted,
-                    cycles: self.cycles - c0,
-                };
-            }
-            if let Some(stop) = self.run_slot() {
-                return RunResult {
-                    stop,
-                    cycles: self.cycles - c0,
-                };
-            }
-            if budget == Budget::Frame && self.frame_ended {
-                return RunResult {
-                    stop: StopReason::FrameDone,
-                    cycles: self.cycles - c0,
-                };
-            }
-        }
+        self.run_budget(budget)
     }
 
     fn step(&mut self) -> RunResult {
@@ -119,11 +87,13 @@ impl Machine for Chip8 {
             };
         }
         self.hooks.skip_breakpoint_once(u64::from(self.pc));
-        // Idle slots of a display wait are not instructions: pass them first.
+        // Idle slots of a display wait are not instructions: pass them first (they end with
+        // the frame).
         while self.vblank_wait {
-            self.run_slot();
+            self.run_slots(u64::MAX);
         }
-        let stop = self.run_slot().unwrap_or(StopReason::BudgetSpent);
+        let stop = self.run_slots(1).unwrap_or(StopReason::BudgetSpent);
+        self.display.refresh();
         RunResult {
             stop,
             cycles: self.cycles - c0,

@@ -162,6 +162,7 @@ fn watchpoints_report_writes_and_reads() {
         }
     );
     assert_eq!(m.pc(), 0x206, "the write retired");
+    assert_eq!(r.cycles, 3, "and spent its slot");
     assert_eq!(
         m.run(Budget::Frame).stop,
         StopReason::FrameDone,

@@ -183,6 +183,32 @@ fn draw_sets_pixels_and_collision_flag() {
 }
 
 #[test]
+fn sprite_data_wraps_at_the_end_of_memory() {
+    // i := 0xFFF (0xFFFF on XO-CHIP): a 2-row sprite is the last byte of memory, then the
+    // first byte of the font (0xF0).
+    for p in ALL {
+        let last = p.memory_size() - 1;
+        let set_i: &[u16] = if p == Platform::XoChip {
+            &[0xF000, 0xFFFF]
+        } else {
+            &[0xAFFF]
+        };
+        let mut m = words(p, &[set_i, &[0xD002]].concat());
+        m.poke(0, last as u64, 0x81).unwrap();
+        exec(&mut m, 2);
+        let scale = if p == Platform::SchipLegacy { 2 } else { 1 };
+        let mut want: Vec<(usize, usize)> = [(0, 0), (7, 0), (0, 1), (1, 1), (2, 1), (3, 1)]
+            .iter()
+            .flat_map(|&(x, y)| {
+                (0..scale * scale).map(move |k| (x * scale + k % scale, y * scale + k / scale))
+            })
+            .collect();
+        want.sort_by_key(|&(x, y)| (y, x));
+        assert_eq!(lit(&m), want, "{}", p.name());
+    }
+}
+
+#[test]
 fn dxy0_per_platform() {
     // hires(when available) is not used: lores Dxy0.
     let prog = [0xA000, 0xD000];
@@ -295,6 +321,8 @@ fn superchip_screen_instructions() {
     );
     let r = m.run(Budget::Frame);
     assert_eq!(r.stop, StopReason::Halted);
+    assert_eq!(r.cycles, 1, "the exit spends its slot");
+    assert_eq!(m.cycles(), m.instructions_retired());
     assert_eq!(m.run(Budget::Frame).stop, StopReason::Halted);
     assert_eq!(m.step().stop, StopReason::Halted);
 }
