@@ -255,7 +255,7 @@ impl Hardware {
             }
             let v = self.dma_read(self.dma.source.wrapping_add(self.dma.index as u16));
             self.dma.last = v;
-            self.ppu.oam[self.dma.index as usize] = v;
+            self.ppu.write_oam(self.dma.index as usize, v);
             self.dma.index += 1;
         }
     }
@@ -354,14 +354,14 @@ impl Hardware {
             0x0000..=0x7FFF => self.cart.write_rom(addr, v),
             0x8000..=0x9FFF => {
                 if self.ppu.vram_writable() {
-                    self.ppu.vram[addr as usize & 0x1FFF] = v;
+                    self.ppu.write_vram(addr as usize & 0x1FFF, v);
                 }
             }
             0xA000..=0xBFFF => self.cart.write_ram(addr, v),
             0xC000..=0xFDFF => self.wram[addr as usize & 0x1FFF] = v,
             0xFE00..=0xFE9F => {
                 if self.ppu.oam_writable() {
-                    self.ppu.oam[addr as usize & 0xFF] = v;
+                    self.ppu.write_oam(addr as usize & 0xFF, v);
                 }
             }
             0xFEA0..=0xFEFF => {}
@@ -437,10 +437,10 @@ impl Hardware {
     pub fn poke(&mut self, addr: u16, v: u8) -> bool {
         match addr {
             0x0000..=0x7FFF => self.cart.poke_rom(addr, v),
-            0x8000..=0x9FFF => self.ppu.vram[addr as usize & 0x1FFF] = v,
+            0x8000..=0x9FFF => self.ppu.write_vram(addr as usize & 0x1FFF, v),
             0xA000..=0xBFFF => self.cart.poke_ram(addr, v),
             0xC000..=0xFDFF => self.wram[addr as usize & 0x1FFF] = v,
-            0xFE00..=0xFE9F => self.ppu.oam[addr as usize & 0xFF] = v,
+            0xFE00..=0xFE9F => self.ppu.write_oam(addr as usize & 0xFF, v),
             0xFF80..=0xFFFE => self.hram[addr as usize & 0x7F] = v,
             0xFFFF => self.ie = v,
             0xFF0F => self.if_ = v & 0x1F,
@@ -506,19 +506,90 @@ impl Hardware {
     }
 }
 
-impl Bus for Hardware {
+impl Hardware {
+    /// The CPU's read M-cycle, without watchpoints.
     #[inline(always)]
-    fn read_cycle(&mut self, addr: u16) -> u8 {
+    fn read_cycle_plain(&mut self, addr: u16) -> u8 {
         // The timer registers are sampled at the start of the M-cycle, before the divider
         // advances (mooneye's timer and boot_div tests pin this down).
-        let v = if (0xFF04..=0xFF07).contains(&addr) {
+        if (0xFF04..=0xFF07).contains(&addr) {
             let v = self.read(addr);
             self.generic_cycle();
             v
         } else {
             self.generic_cycle();
             self.read(addr)
-        };
+        }
+    }
+
+    /// The CPU's write M-cycle, without watchpoints.
+    #[inline(always)]
+    fn write_cycle_plain(&mut self, addr: u16, value: u8) {
+        // Timer register writes land at the start of the M-cycle, like reads.
+        if (0xFF04..=0xFF07).contains(&addr) {
+            self.write(addr, value);
+            self.generic_cycle();
+        } else {
+            self.generic_cycle();
+            self.write(addr, value);
+        }
+    }
+
+    /// T-cycles the clock may jump ahead while the CPU does nothing observable: up to, but not
+    /// into, the M-cycle of the next device event (0 while a rare device needs every cycle).
+    pub fn quiet_cycles(&self) -> u64 {
+        self.next_event.saturating_sub(self.cycles + 1)
+    }
+
+    /// Jump the clock ahead by `t` T-cycles (at most [`Hardware::quiet_cycles`], a multiple of
+    /// 4): what that many idle M-cycles would do, since no device event falls in them.
+    pub fn skip(&mut self, t: u64) {
+        debug_assert!(t <= self.quiet_cycles() && t.is_multiple_of(4));
+        self.cycles += t;
+    }
+}
+
+/// The bus for the run loop without hooks: no watchpoint checks per access.
+pub struct Unhooked<'a>(pub &'a mut Hardware);
+
+impl Bus for Unhooked<'_> {
+    #[inline(always)]
+    fn read_cycle(&mut self, addr: u16) -> u8 {
+        self.0.read_cycle_plain(addr)
+    }
+
+    #[inline(always)]
+    fn write_cycle(&mut self, addr: u16, value: u8) {
+        self.0.write_cycle_plain(addr, value);
+    }
+
+    #[inline(always)]
+    fn tick_cycle(&mut self) {
+        self.0.generic_cycle();
+    }
+
+    #[inline(always)]
+    fn pending_interrupts(&self) -> u8 {
+        self.0.pending_interrupts()
+    }
+
+    fn acknowledge_interrupt(&mut self, bit: u8) {
+        self.0.acknowledge_interrupt(bit);
+    }
+
+    fn stop_wakeup(&self) -> bool {
+        self.0.stop_wakeup()
+    }
+
+    fn enter_stop(&mut self) {
+        self.0.enter_stop();
+    }
+}
+
+impl Bus for Hardware {
+    #[inline(always)]
+    fn read_cycle(&mut self, addr: u16) -> u8 {
+        let v = self.read_cycle_plain(addr);
         if self.hooks.mem_active() {
             self.hooks
                 .on_access(self.pc_hint as u64, addr as u64, Access::Read, v as u64);
@@ -536,14 +607,7 @@ impl Bus for Hardware {
                 value as u64,
             );
         }
-        // Timer register writes land at the start of the M-cycle, like reads.
-        if (0xFF04..=0xFF07).contains(&addr) {
-            self.write(addr, value);
-            self.generic_cycle();
-        } else {
-            self.generic_cycle();
-            self.write(addr, value);
-        }
+        self.write_cycle_plain(addr, value);
     }
 
     #[inline(always)]

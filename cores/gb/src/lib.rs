@@ -5,16 +5,22 @@
 //!
 //! - `cpu/`: the SM83. It reaches the machine only through `cpu::Bus`, and every bus call is one
 //!   M-cycle, so instruction timing is the sequence of accesses (no cycle table). `alu.rs` has
-//!   one flag helper per ALU operation; `execute.rs` decodes by octal fields.
+//!   one flag helper per ALU operation; `execute.rs` decodes by octal fields, and dispatches
+//!   through one match arm per opcode so that each arm's decoding folds to constants.
 //! - `bus.rs`: memory map, I/O registers, IE/IF, OAM DMA (with its bus conflicts); advances the
 //!   clock by one M-cycle per CPU bus call. Devices catch up lazily: each names the T-cycle of
 //!   its next event and is brought up to the present when the CPU touches it, so an M-cycle
 //!   without an event costs one add and one compare.
 //! - `ppu.rs`: LCD timing as events within a 456-dot line (modes, LY/LYC, STAT sources, VRAM/OAM
-//!   locking); `render.rs` draws a whole line when mode 3 starts.
+//!   locking); `render.rs` draws a whole line when mode 3 starts, unless the line's inputs
+//!   (VRAM and OAM change counters, the registers it reads) equal those it was last drawn from.
 //! - `timer.rs`, `serial.rs`, `joypad.rs`; `apu/`: four channels, frame sequencer, mixer.
 //! - `header.rs` (parse + checks), `cart.rs` (ROM only, MBC1/MBC1M, MBC2, MBC3 + `rtc.rs`, MBC5).
-//! - `machine.rs`: the `Machine` implementation (hooks, state); `views.rs`: debugger views;
+//! - `machine.rs`: the `Machine` implementation (hooks, state). With no hook active `run` takes
+//!   a fast loop: no per-instruction hook checks, no watchpoint checks per access, and time in
+//!   which the CPU does nothing observable (HALT, STOP, a JR/JP to itself) jumps to the next
+//!   device event at once; `tests/fast_path.rs` checks it against the stepping loop.
+//!   `views.rs`: debugger views;
 //!   `disasm.rs`: RGBDS-syntax disassembler; `sym.rs`: `.sym` files.
 //!
 //! **Time:** [`wb_machine::Budget::Cycles`] and [`wb_machine::Machine::cycles`] count T-cycles

@@ -6,7 +6,8 @@ use wb_machine::{
     Machine, PokeError, RegValue, Register, RunResult, StateError, StopReason,
 };
 
-use crate::cpu::{Flow, Outcome};
+use crate::bus::Unhooked;
+use crate::cpu::{Bus, Flow, Outcome};
 use crate::joypad::BUTTONS;
 use crate::ppu::{HEIGHT, WIDTH};
 use crate::{CLOCK_HZ, GameBoy};
@@ -57,12 +58,7 @@ impl GameBoy {
                 self.retired += 1;
                 stop = Some(StopReason::DebugTrap { pc: pc as u64 });
             }
-            Outcome::Illegal(op) => {
-                return Some(StopReason::Fault(GuestFault {
-                    pc: pc as u64,
-                    message: format!("illegal opcode {op:#04x}: the SM83 locks up"),
-                }));
-            }
+            Outcome::Illegal(op) => return Some(illegal(pc, op)),
         }
         if hooked {
             if outcome != Outcome::Idle {
@@ -130,6 +126,143 @@ impl GameBoy {
     }
 }
 
+/// Whether `budget`, begun at cycle `c0` with `r0` instructions retired, is used up (`progress`:
+/// the cycle at which the retired count last moved).
+#[inline(always)]
+fn budget_spent(
+    budget: Budget,
+    gb: &GameBoy,
+    c0: u64,
+    r0: u64,
+    progress: u64,
+) -> Option<StopReason> {
+    let spent = match budget {
+        Budget::Frame => gb.hw.frame_done,
+        Budget::Cycles(n) => gb.hw.cycles - c0 >= n,
+        Budget::Instructions(n) => {
+            gb.retired - r0 >= n
+                // A CPU halted with nothing to wake it must not hang the caller.
+                || gb.hw.cycles - progress > CLOCK_HZ as u64
+        }
+    };
+    if !spent {
+        None
+    } else if matches!(budget, Budget::Frame) {
+        Some(StopReason::FrameDone)
+    } else {
+        Some(StopReason::BudgetSpent)
+    }
+}
+
+/// Opcodes that, when they jump to their own address, change nothing but the clock: JR, JP,
+/// their taken conditional forms (the flags they test stay as they are) and JP HL.
+fn is_plain_jump(op: u8) -> bool {
+    matches!(
+        op,
+        0x18 | 0x20 | 0x28 | 0x30 | 0x38 | 0xC3 | 0xC2 | 0xCA | 0xD2 | 0xDA | 0xE9
+    )
+}
+
+/// Code at `pc` is read from memory without side effects whose contents only the CPU changes:
+/// ROM, work RAM, high RAM (not VRAM, OAM or I/O, which the PPU and devices own).
+fn quiet_code(pc: u16) -> bool {
+    matches!(pc, 0x0000..=0x7FFD | 0xC000..=0xFDFD | 0xFF80..=0xFFFC)
+}
+
+impl GameBoy {
+    /// The run loop when no hook listens: no per-instruction hook checks, and time in which
+    /// the CPU does nothing observable (HALT, STOP, a jump to itself) is skipped up to the next
+    /// device event in one step. The outcome is the same as stepping, cycle for cycle.
+    fn run_unhooked(&mut self, budget: Budget, c0: u64, r0: u64) -> StopReason {
+        // (instructions retired, cycle) when the count last moved.
+        let mut progress = (r0, c0);
+        loop {
+            let pc = self.cpu.pc;
+            let before = self.hw.cycles;
+            let clean = !self.cpu.halt_bug;
+            let outcome = self.cpu.step(&mut Unhooked(&mut self.hw));
+            match outcome {
+                Outcome::Retired => self.retired += 1,
+                Outcome::Idle | Outcome::Interrupt => {}
+                Outcome::DebugTrap => {
+                    self.retired += 1;
+                    return StopReason::DebugTrap { pc: pc as u64 };
+                }
+                Outcome::Illegal(op) => return illegal(pc, op),
+            }
+            if self.retired != progress.0 {
+                progress = (self.retired, self.hw.cycles);
+            }
+            if let Some(stop) = budget_spent(budget, self, c0, r0, progress.1) {
+                return stop;
+            }
+            // Only after the budget check: a frame that ended in this step ends the run here.
+            match outcome {
+                Outcome::Retired if self.cpu.pc == pc && clean => {
+                    self.skip_jump_to_self(pc, self.hw.cycles - before, budget, c0, r0);
+                    progress = (self.retired, self.hw.cycles);
+                }
+                Outcome::Idle => self.skip_idle(budget, c0, progress.1),
+                _ => {}
+            }
+        }
+    }
+
+    /// The first cycle the budget's own checks must see (skips stay below it).
+    fn cycle_limit(&self, budget: Budget, c0: u64, progress: u64) -> u64 {
+        match budget {
+            Budget::Frame => u64::MAX,
+            Budget::Cycles(n) => c0.saturating_add(n),
+            Budget::Instructions(_) => progress + CLOCK_HZ as u64 + 1,
+        }
+    }
+
+    /// HALT or STOP with nothing to end it before the next device event: jump there.
+    fn skip_idle(&mut self, budget: Budget, c0: u64, progress: u64) {
+        let waiting = if self.cpu.stopped {
+            !self.hw.stop_wakeup()
+        } else {
+            self.cpu.halted && self.hw.pending_interrupts() == 0
+        };
+        if !waiting {
+            return;
+        }
+        let room = self
+            .cycle_limit(budget, c0, progress)
+            .saturating_sub(self.hw.cycles + 1);
+        let t = self.hw.quiet_cycles().min(room) & !3;
+        self.hw.skip(t);
+    }
+
+    /// The instruction at `pc`, `len` T-cycles long, jumped to itself: run the iterations that
+    /// fit before the next device event (or the budget's end) at once.
+    fn skip_jump_to_self(&mut self, pc: u16, len: u64, budget: Budget, c0: u64, r0: u64) {
+        if !quiet_code(pc) || !is_plain_jump(self.hw.peek(pc)) || len == 0 {
+            return;
+        }
+        // An interrupt taken at the next boundary ends the loop.
+        if self.cpu.ime && self.hw.pending_interrupts() != 0 {
+            return;
+        }
+        let room = self
+            .cycle_limit(budget, c0, self.hw.cycles)
+            .saturating_sub(self.hw.cycles + 1);
+        let mut n = self.hw.quiet_cycles().min(room) / len;
+        if let Budget::Instructions(limit) = budget {
+            n = n.min((r0 + limit).saturating_sub(self.retired + 1));
+        }
+        self.hw.skip(n * len);
+        self.retired += n;
+    }
+}
+
+fn illegal(pc: u16, op: u8) -> StopReason {
+    StopReason::Fault(GuestFault {
+        pc: pc as u64,
+        message: format!("illegal opcode {op:#04x}: the SM83 locks up"),
+    })
+}
+
 impl Machine for GameBoy {
     fn views(&self) -> Vec<wb_machine::View> {
         self.debug_views()
@@ -180,6 +313,14 @@ impl Machine for GameBoy {
         let c0 = self.hw.cycles;
         let r0 = self.retired;
         self.hw.frame_done = false;
+        if !self.hw.hooks.exec_active() && !self.hw.hooks.mem_active() {
+            // Nothing listens per instruction: the fast loop.
+            let stop = self.run_unhooked(budget, c0, r0);
+            return RunResult {
+                stop,
+                cycles: self.hw.cycles - c0,
+            };
+        }
         // (instructions retired, cycle) when the count last moved.
         let mut progress = (r0, c0);
         let stop = loop {
@@ -189,15 +330,8 @@ impl Machine for GameBoy {
             if self.retired != progress.0 {
                 progress = (self.retired, self.hw.cycles);
             }
-            match budget {
-                Budget::Frame if self.hw.frame_done => break StopReason::FrameDone,
-                Budget::Cycles(n) if self.hw.cycles - c0 >= n => break StopReason::BudgetSpent,
-                Budget::Instructions(n) if self.retired - r0 >= n => break StopReason::BudgetSpent,
-                // A CPU halted with nothing to wake it must not hang the caller.
-                Budget::Instructions(_) if self.hw.cycles - progress.1 > CLOCK_HZ as u64 => {
-                    break StopReason::BudgetSpent;
-                }
-                _ => {}
+            if let Some(stop) = budget_spent(budget, self, c0, r0, progress.1) {
+                break stop;
             }
         };
         RunResult {
@@ -353,7 +487,7 @@ impl Machine for GameBoy {
                 }
             }
             SPACE_ROM => self.hw.cart.poke_rom_linear(addr as usize, value),
-            _ => self.hw.ppu.vram[addr as usize] = value,
+            _ => self.hw.ppu.write_vram(addr as usize, value),
         }
         Ok(())
     }

@@ -77,6 +77,13 @@ pub struct Ppu {
     pub(crate) sprite_count: u8,
     /// A frame was completed (VBlank began) since the facade last looked.
     pub frame_done: bool,
+    /// Bumped whenever a VRAM byte changes (writes go through [`Ppu::write_vram`]).
+    pub(crate) vram_gen: u32,
+    /// Bumped whenever an OAM byte changes (writes go through [`Ppu::write_oam`]).
+    pub(crate) oam_gen: u32,
+    /// What each line of `frame` was last drawn from (`None`: unknown): a line whose inputs
+    /// are unchanged is not drawn again.
+    pub(crate) line_cache: [Option<crate::render::LineKey>; HEIGHT],
 }
 
 impl Default for Ppu {
@@ -122,6 +129,9 @@ impl Ppu {
             line_sprites: [0; 10],
             sprite_count: 0,
             frame_done: false,
+            vram_gen: 0,
+            oam_gen: 0,
+            line_cache: [None; HEIGHT],
         }
     }
 
@@ -352,23 +362,42 @@ impl Ppu {
 
     /// Mode 2: pick the first ten sprites (in OAM order) that cover this line.
     fn oam_scan(&mut self) {
-        let height = if self.lcdc & 4 != 0 { 16 } else { 8 };
-        let ly = self.line as i16;
+        let height: u8 = if self.lcdc & 4 != 0 { 16 } else { 8 };
+        // Sprite Y is the screen line plus 16: it covers lines y-16 .. y-16+height.
+        let ly16 = self.line.wrapping_add(16);
         let mut n = 0;
         for i in 0..40u8 {
-            let y = self.oam[i as usize * 4] as i16 - 16;
-            if ly >= y && ly < y + height {
-                self.line_sprites[n] = i;
-                n += 1;
-                if n == 10 {
-                    break;
-                }
+            // Unsigned: LY + 16 is at least 16 and a sprite is at most 16 high, so one that
+            // starts below the line wraps to 17 or more and one compare checks both ends.
+            let covers = ly16.wrapping_sub(self.oam[i as usize * 4]) < height;
+            self.line_sprites[n] = i;
+            n += covers as usize;
+            if n == 10 {
+                break;
             }
         }
         self.sprite_count = n as u8;
     }
 
     // ---- CPU side ----
+
+    /// Store a VRAM byte (offset 0-0x1FFF), noting the change for the line cache.
+    #[inline(always)]
+    pub fn write_vram(&mut self, offset: usize, v: u8) {
+        if self.vram[offset] != v {
+            self.vram[offset] = v;
+            self.vram_gen = self.vram_gen.wrapping_add(1);
+        }
+    }
+
+    /// Store an OAM byte (offset 0-0x9F), noting the change for the line cache.
+    #[inline(always)]
+    pub fn write_oam(&mut self, offset: usize, v: u8) {
+        if self.oam[offset] != v {
+            self.oam[offset] = v;
+            self.oam_gen = self.oam_gen.wrapping_add(1);
+        }
+    }
 
     pub fn vram_readable(&self) -> bool {
         !(self.enabled() && (self.mode == 3 || self.vram_locked))
@@ -459,6 +488,7 @@ impl Ppu {
         for px in self.frame.chunks_exact_mut(4) {
             px.copy_from_slice(&crate::render::SHADES[0]);
         }
+        self.line_cache = [None; HEIGHT];
     }
 
     fn switch_on(&mut self) {
@@ -557,6 +587,9 @@ impl Ppu {
         }
         r.blob_into(&mut self.line_sprites)?;
         r.blob_into(&mut self.frame)?;
+        self.line_cache = [None; HEIGHT];
+        self.vram_gen = self.vram_gen.wrapping_add(1);
+        self.oam_gen = self.oam_gen.wrapping_add(1);
         let sane = self.sprite_count <= 10
             && self.line < LINES
             && self.dot <= DOTS_PER_LINE + 8

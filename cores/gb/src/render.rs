@@ -74,6 +74,17 @@ fn bg_tile_addr(lcdc: u8, index: u8) -> usize {
     }
 }
 
+/// Everything a line's pixels depend on: the VRAM and OAM contents (by their change counters)
+/// and the registers read while drawing. Equal keys draw equal pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineKey {
+    vram_gen: u32,
+    /// The OAM counter while sprites are on (0 when they are off).
+    oam_gen: u32,
+    /// LCDC, SCX, SCY, BGP, OBP0, OBP1, WX, and the window line counter with its visibility.
+    regs: [u8; 9],
+}
+
 impl Ppu {
     /// The 2-bit colour index of pixel (x, y) of tile data entry `tile_addr` (VRAM offset).
     #[inline(always)]
@@ -84,9 +95,38 @@ impl Ppu {
         ((lo >> bit) & 1) | (((hi >> bit) & 1) << 1)
     }
 
+    fn line_key(&self, window: bool) -> LineKey {
+        LineKey {
+            vram_gen: self.vram_gen,
+            oam_gen: if self.lcdc & 2 != 0 { self.oam_gen } else { 0 },
+            regs: [
+                self.lcdc,
+                self.scx,
+                self.scy,
+                self.bgp,
+                self.obp0,
+                self.obp1,
+                self.wx,
+                window as u8,
+                if window { self.window_line } else { 0 },
+            ],
+        }
+    }
+
+    /// Draw line `line` into `frame` (unless it would come out as it already is there).
     pub(crate) fn render_line(&mut self) {
         let ly = self.line;
         let window = self.window_visible();
+        let key = self.line_key(window);
+        if window {
+            // With BG/window off the window still counts its lines.
+            self.window_line = self.window_line.wrapping_add(1);
+        }
+        let slot = &mut self.line_cache[ly as usize];
+        if *slot == Some(key) {
+            return;
+        }
+        *slot = Some(key);
         let indices = &mut self.line_bg;
         *indices = [0; WIDTH];
         if self.lcdc & 1 != 0 {
@@ -99,24 +139,21 @@ impl Ppu {
             let row = map + (y / 8) as usize * 32;
             fetch_row(&self.vram, self.lcdc, indices, 0, row, self.scx, y & 7);
         }
-        if window {
-            if self.lcdc & 1 != 0 {
-                let map = if self.lcdc & 0x40 != 0 {
-                    0x1C00
-                } else {
-                    0x1800
-                };
-                let wy = self.window_line;
-                let row = map + (wy / 8) as usize * 32;
-                let start = (self.wx as i16 - 7).max(0) as usize;
-                // A window left of the edge (WX < 7) starts part-way into its first tile.
-                let first = (7 - self.wx as i16).max(0) as u8;
-                if start < WIDTH {
-                    fetch_row(&self.vram, self.lcdc, indices, start, row, first, wy & 7);
-                }
+        if window && self.lcdc & 1 != 0 {
+            let map = if self.lcdc & 0x40 != 0 {
+                0x1C00
+            } else {
+                0x1800
+            };
+            // The counter before this line's increment.
+            let wy = key.regs[8];
+            let row = map + (wy / 8) as usize * 32;
+            let start = (self.wx as i16 - 7).max(0) as usize;
+            // A window left of the edge (WX < 7) starts part-way into its first tile.
+            let first = (7 - self.wx as i16).max(0) as u8;
+            if start < WIDTH {
+                fetch_row(&self.vram, self.lcdc, indices, start, row, first, wy & 7);
             }
-            // With BG/window off the window still counts its lines.
-            self.window_line = self.window_line.wrapping_add(1);
         }
         let mut colours = [0u8; WIDTH];
         for (c, &i) in colours.iter_mut().zip(self.line_bg.iter()) {

@@ -152,7 +152,9 @@ impl Cpu {
         self.f &= 0xF0;
     }
 
-    /// Run one instruction (or one waiting M-cycle, or one interrupt dispatch).
+    /// Run one instruction (or one waiting M-cycle, or one interrupt dispatch). Inlined into
+    /// the run loops, which then keep the CPU state in registers across instructions.
+    #[inline(always)]
     pub fn step<B: Bus>(&mut self, bus: &mut B) -> Outcome {
         if self.stopped {
             bus.tick_cycle();
@@ -178,7 +180,7 @@ impl Cpu {
             return Outcome::Interrupt;
         }
         let opcode = self.fetch_opcode(bus);
-        self.execute(bus, opcode)
+        self.dispatch_op(bus, opcode)
     }
 
     /// Interrupt dispatch: two idle cycles, push PC (the vector is chosen between the two pushes,

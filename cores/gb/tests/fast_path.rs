@@ -1,0 +1,102 @@
+//! The run loop without hooks (which skips HALT, STOP and jumps-to-self up to the next device
+//! event, and redraws only changed lines) must match the hooked loop, which steps every
+//! instruction: same stops, same cycles, same save state and screen after every run.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod rom_builder;
+
+use wb_gb::GameBoy;
+use wb_machine::{Budget, Machine};
+
+/// Budgets in turn, so that skips are cut by every kind of limit.
+const BUDGETS: [Budget; 5] = [
+    Budget::Frame,
+    Budget::Cycles(12_345),
+    Budget::Instructions(7_001),
+    Budget::Frame,
+    Budget::Cycles(70_224 * 3 + 4),
+];
+
+/// Run `rom` for `runs` budgets on two machines, one with a trace hook (the stepping loop).
+fn assert_paths_agree(name: &str, rom: &[u8], runs: usize) {
+    let mut fast = GameBoy::new(rom, None).expect("valid ROM");
+    let mut hooked = fast.clone();
+    hooked.hooks_mut().set_trace(Some(4));
+    assert!(hooked.hooks().exec_active() && !fast.hooks().exec_active());
+    for i in 0..runs {
+        let budget = BUDGETS[i % BUDGETS.len()];
+        let a = fast.run(budget);
+        let b = hooked.run(budget);
+        assert_eq!(a, b, "{name}: run {i} ({budget:?})");
+        if i % 16 == 0 || i + 1 == runs {
+            assert!(
+                fast.save_state() == hooked.save_state(),
+                "{name}: state after run {i}"
+            );
+            assert!(
+                fast.frame().rgba == hooked.frame().rgba,
+                "{name}: screen after run {i}"
+            );
+        }
+    }
+    assert_eq!(fast.instructions_retired(), hooked.instructions_retired());
+}
+
+/// HALT woken by the VBlank and timer interrupts 64 times, then a `jr` to itself with IME off.
+fn idle_program() -> Vec<u8> {
+    let code = [
+        0x31, 0xFE, 0xFF, // 0150 ld sp, $fffe
+        0x3E, 0x05, // 0153 ld a, $05 (VBlank + timer)
+        0xE0, 0xFF, // 0155 ldh [$ff], a
+        0x3E, 0x05, // 0157 ld a, $05 (timer on, 4096 Hz)
+        0xE0, 0x07, // 0159 ldh [$07], a
+        0x06, 0x40, // 015b ld b, 64
+        0xFB, // 015d ei
+        0x76, // 015e halt
+        0x05, // 015f dec b
+        0x20, 0xFC, // 0160 jr nz, $015e
+        0xF3, // 0162 di
+        0x18, 0xFE, // 0163 jr $0163
+    ];
+    let mut rom = rom_builder::rom("IDLE", 0x00, 0, 0, &code);
+    // The VBlank and timer handlers: reti.
+    rom[0x40] = 0xD9;
+    rom[0x50] = 0xD9;
+    rom_builder::fix_checksums(&mut rom);
+    rom
+}
+
+#[test]
+fn halt_and_self_jumps_skip_exactly() {
+    assert_paths_agree("idle program", &idle_program(), 200);
+}
+
+#[test]
+fn test_roms_run_the_same_on_both_loops() {
+    let Some(blargg) = common::testroms("blargg-gb") else {
+        return;
+    };
+    // 01-special ends in a jump to itself well within its run; the others exercise HALT,
+    // interrupts and the timer.
+    for (name, runs) in [
+        ("cpu_instrs/individual/01-special.gb", 400),
+        ("cpu_instrs/individual/02-interrupts.gb", 200),
+        ("instr_timing/instr_timing.gb", 200),
+    ] {
+        let rom = std::fs::read(blargg.join(name)).expect("read ROM");
+        assert_paths_agree(name, &rom, runs);
+    }
+    let Some(mooneye) = common::testroms("mooneye-test-suite") else {
+        return;
+    };
+    for name in [
+        "acceptance/halt_ime1_timing2-GS.gb",
+        "acceptance/oam_dma_timing.gb",
+        "acceptance/ppu/intr_2_mode0_timing_sprites.gb",
+        "acceptance/timer/tima_reload.gb",
+    ] {
+        let rom = std::fs::read(mooneye.join(name)).expect("read ROM");
+        assert_paths_agree(name, &rom, 60);
+    }
+}
