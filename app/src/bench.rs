@@ -34,20 +34,48 @@ pub fn main(args: &BenchArgs) -> Result<(), BadInput> {
     }
 }
 
-/// A CHIP-8 loop with the usual instruction mix: ALU, index arithmetic, a sprite draw,
-/// a skip and a jump.
-const CHIP8_BENCH_ROM: &[u8] = &[
-    0x60, 0x00, // 200: v0 := 0
-    0x61, 0x01, // 202: v1 := 1
-    0x80, 0x14, // 204: v0 += v1
-    0x71, 0x01, // 206: v1 += 1
-    0x82, 0x03, // 208: v2 ^= v0
-    0xA2, 0x00, // 20A: i := 0x200
-    0xF0, 0x1E, // 20C: i += v0
-    0xD0, 0x15, // 20E: sprite v0 v1 5
-    0x32, 0x07, // 210: if v2 != 7 then (skip when equal)
-    0x12, 0x04, // 212: jump 0x204
-    0x12, 0x04, // 214: jump 0x204
+/// CHIP-8 programs for `bench chip8`, each an endless loop: (name, ROM).
+const CHIP8_BENCH_ROMS: [(&str, &[u8]); 3] = [
+    (
+        // ALU, index arithmetic, a lores sprite from the font, a skip and a jump.
+        "alu+sprite loop",
+        &[
+            0x60, 0x00, // 200: v0 := 0
+            0x61, 0x01, // 202: v1 := 1
+            0x80, 0x14, // 204: v0 += v1
+            0x71, 0x01, // 206: v1 += 1
+            0x82, 0x03, // 208: v2 ^= v0
+            0xA0, 0x00, // 20A: i := 0x000 (the font)
+            0xF0, 0x1E, // 20C: i += v0
+            0xD0, 0x15, // 20E: sprite v0 v1 5
+            0x32, 0x07, // 210: if v2 != 7 then (skip when equal)
+            0x12, 0x04, // 212: jump 0x204
+            0x12, 0x04, // 214: jump 0x204
+        ],
+    ),
+    (
+        "alu loop",
+        &[
+            0x60, 0x00, // 200: v0 := 0
+            0x61, 0x01, // 202: v1 := 1
+            0x80, 0x14, // 204: v0 += v1
+            0x71, 0x01, // 206: v1 += 1
+            0x82, 0x03, // 208: v2 ^= v0
+            0x83, 0x25, // 20A: v3 -= v2
+            0x12, 0x04, // 20C: jump 0x204
+        ],
+    ),
+    (
+        "hires 16x16 sprite loop",
+        &[
+            0x00, 0xFF, // 200: hires
+            0xA0, 0x50, // 202: i := 0x050 (the big font)
+            0x70, 0x03, // 204: v0 += 3
+            0x71, 0x01, // 206: v1 += 1
+            0xD0, 0x10, // 208: sprite v0 v1 0 (16x16)
+            0x12, 0x04, // 20A: jump 0x204
+        ],
+    ),
 ];
 
 fn chip8(args: &BenchArgs) -> Result<(), BadInput> {
@@ -55,44 +83,72 @@ fn chip8(args: &BenchArgs) -> Result<(), BadInput> {
         core: Some("schip".into()),
         ..LoadOptions::default()
     };
-    let mut machine = loader::load_bytes("bench.ch8", CHIP8_BENCH_ROM, &opts)?;
-    let rate = instructions_per_second(machine.as_mut(), args.seconds)?;
-    print_json(&serde_json::json!({
-        "bench": "chip8",
-        "program": "alu+sprite loop",
-        "instructions_per_second": rate.round(),
-    }));
+    for (program, rom) in CHIP8_BENCH_ROMS {
+        let mut machine = loader::load_bytes("bench.ch8", rom, &opts)?;
+        let rate = instructions_per_second(machine.as_mut(), args.seconds)?;
+        print_json(&serde_json::json!({
+            "bench": "chip8",
+            "program": program,
+            "platform": machine.info().name,
+            "instructions_per_second": rate.round(),
+            "counts": "executed instructions (display-wait idle slots excluded)",
+        }));
+    }
     Ok(())
 }
 
 /// Emulated Game Boy frames per second of wall time, headless, and the multiple of real time.
+///
+/// Two figures: `busy` runs the ROM from power-on for `BUSY_FRAMES` frames again and again
+/// (a test ROM computes all that time), `steady` measures whatever the ROM does after that
+/// (for a test ROM that has finished, its idle loop, which the core fast-forwards).
 fn gb(args: &BenchArgs) -> Result<(), BadInput> {
+    /// About 55 emulated seconds: the time blargg's cpu_instrs needs to finish on a DMG.
+    const BUSY_FRAMES: u64 = 3300;
     let rom = args
         .rest
         .first()
         .ok_or_else(|| BadInput("bench gb: give a ROM: workbench bench gb ROM".into()))?;
-    let mut machine = loader::load_file(std::path::Path::new(rom), &LoadOptions::default())?;
-    let info = machine.info();
-    // Warm up past the boot-time screens, then measure whole frames.
-    for _ in 0..60 {
-        machine.run(Budget::Frame);
-    }
-    let start = Instant::now();
-    let mut frames = 0u64;
-    while start.elapsed().as_secs_f64() < args.seconds {
-        if let StopReason::Fault(f) = machine.run(Budget::Frame).stop {
-            return Err(BadInput(format!("bench: guest fault: {f}")));
+    let load = || loader::load_file(std::path::Path::new(rom), &LoadOptions::default());
+    let run_frames = |machine: &mut dyn Machine, frames: u64| -> Result<(), BadInput> {
+        for _ in 0..frames {
+            if let StopReason::Fault(f) = machine.run(Budget::Frame).stop {
+                return Err(BadInput(format!("bench: guest fault: {f}")));
+            }
         }
-        frames += 1;
+        Ok(())
+    };
+    let frame_rate = load()?.info().frame_rate;
+    let figure = |phase: &str, frames: u64, secs: f64| {
+        let fps = frames as f64 / secs;
+        print_json(&serde_json::json!({
+            "bench": "gb",
+            "rom": rom,
+            "phase": phase,
+            "frames": frames,
+            "frames_per_second": (fps * 10.0).round() / 10.0,
+            "times_real_time": (fps / frame_rate * 10.0).round() / 10.0,
+            "goal_times_real_time": 300,
+        }));
+    };
+
+    let start = Instant::now();
+    let mut busy = 0;
+    let mut machine = load()?;
+    while busy == 0 || start.elapsed().as_secs_f64() < args.seconds {
+        machine = load()?;
+        run_frames(machine.as_mut(), BUSY_FRAMES)?;
+        busy += BUSY_FRAMES;
     }
-    let fps = frames as f64 / start.elapsed().as_secs_f64();
-    print_json(&serde_json::json!({
-        "bench": "gb",
-        "rom": rom,
-        "frames_per_second": (fps * 10.0).round() / 10.0,
-        "times_real_time": (fps / info.frame_rate * 10.0).round() / 10.0,
-        "goal_times_real_time": 300,
-    }));
+    figure("busy", busy, start.elapsed().as_secs_f64());
+
+    let start = Instant::now();
+    let mut steady = 0;
+    while start.elapsed().as_secs_f64() < args.seconds {
+        run_frames(machine.as_mut(), 60)?;
+        steady += 60;
+    }
+    figure("steady", steady, start.elapsed().as_secs_f64());
     Ok(())
 }
 
