@@ -1,5 +1,6 @@
 //! Instruction semantics: one arm per [`Op`], with the ALU and FPU helpers shared.
 
+use crate::alu;
 use crate::fpu::{self, Compare};
 use crate::hart::{Exc, Hart, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, CAUSE_STORE_MISALIGNED, PRV_U};
 use crate::instr::{Instr, Op};
@@ -31,23 +32,6 @@ macro_rules! fma {
         $s.fflags |= fl;
         $s.$set($i.rd, r);
     }};
-}
-
-/// Signed 64-bit division with RISC-V's results for /0 and overflow.
-fn div(a: i64, b: i64) -> i64 {
-    if b == 0 { -1 } else { a.wrapping_div(b) }
-}
-fn rem(a: i64, b: i64) -> i64 {
-    if b == 0 { a } else { a.wrapping_rem(b) }
-}
-fn divu(a: u64, b: u64) -> u64 {
-    a.checked_div(b).unwrap_or(u64::MAX)
-}
-fn remu(a: u64, b: u64) -> u64 {
-    if b == 0 { a } else { a % b }
-}
-fn w(v: i32) -> u64 {
-    v as i64 as u64
 }
 
 /// Sign injection on raw bits of a `bits`-wide float.
@@ -159,34 +143,34 @@ impl Hart {
             Sh => self.store(ea, 2, b)?,
             Sw => self.store(ea, 4, b)?,
             Sd => self.store(ea, 8, b)?,
-            Addi => self.x[rd] = a.wrapping_add(imm),
-            Slti => self.x[rd] = ((a as i64) < (imm as i64)) as u64,
-            Sltiu => self.x[rd] = (a < imm) as u64,
-            Xori => self.x[rd] = a ^ imm,
-            Ori => self.x[rd] = a | imm,
-            Andi => self.x[rd] = a & imm,
-            Slli => self.x[rd] = a << (imm & 63),
-            Srli => self.x[rd] = a >> (imm & 63),
-            Srai => self.x[rd] = ((a as i64) >> (imm & 63)) as u64,
-            Add => self.x[rd] = a.wrapping_add(b),
-            Sub => self.x[rd] = a.wrapping_sub(b),
-            Sll => self.x[rd] = a << (b & 63),
-            Slt => self.x[rd] = ((a as i64) < (b as i64)) as u64,
-            Sltu => self.x[rd] = (a < b) as u64,
-            Xor => self.x[rd] = a ^ b,
-            Srl => self.x[rd] = a >> (b & 63),
-            Sra => self.x[rd] = ((a as i64) >> (b & 63)) as u64,
-            Or => self.x[rd] = a | b,
-            And => self.x[rd] = a & b,
-            Addiw => self.x[rd] = w((a as i32).wrapping_add(imm as i32)),
-            Slliw => self.x[rd] = w(((a as u32) << (imm & 31)) as i32),
-            Srliw => self.x[rd] = w(((a as u32) >> (imm & 31)) as i32),
-            Sraiw => self.x[rd] = w((a as i32) >> (imm & 31)),
-            Addw => self.x[rd] = w((a as i32).wrapping_add(b as i32)),
-            Subw => self.x[rd] = w((a as i32).wrapping_sub(b as i32)),
-            Sllw => self.x[rd] = w(((a as u32) << (b & 31)) as i32),
-            Srlw => self.x[rd] = w(((a as u32) >> (b & 31)) as i32),
-            Sraw => self.x[rd] = w((a as i32) >> (b & 31)),
+            Addi => self.x[rd] = alu::add(a, imm),
+            Slti => self.x[rd] = alu::slt(a, imm),
+            Sltiu => self.x[rd] = alu::sltu(a, imm),
+            Xori => self.x[rd] = alu::xor(a, imm),
+            Ori => self.x[rd] = alu::or(a, imm),
+            Andi => self.x[rd] = alu::and(a, imm),
+            Slli => self.x[rd] = alu::sll(a, imm),
+            Srli => self.x[rd] = alu::srl(a, imm),
+            Srai => self.x[rd] = alu::sra(a, imm),
+            Add => self.x[rd] = alu::add(a, b),
+            Sub => self.x[rd] = alu::sub(a, b),
+            Sll => self.x[rd] = alu::sll(a, b),
+            Slt => self.x[rd] = alu::slt(a, b),
+            Sltu => self.x[rd] = alu::sltu(a, b),
+            Xor => self.x[rd] = alu::xor(a, b),
+            Srl => self.x[rd] = alu::srl(a, b),
+            Sra => self.x[rd] = alu::sra(a, b),
+            Or => self.x[rd] = alu::or(a, b),
+            And => self.x[rd] = alu::and(a, b),
+            Addiw => self.x[rd] = alu::addw(a, imm),
+            Slliw => self.x[rd] = alu::sllw(a, imm),
+            Srliw => self.x[rd] = alu::srlw(a, imm),
+            Sraiw => self.x[rd] = alu::sraw(a, imm),
+            Addw => self.x[rd] = alu::addw(a, b),
+            Subw => self.x[rd] = alu::subw(a, b),
+            Sllw => self.x[rd] = alu::sllw(a, b),
+            Srlw => self.x[rd] = alu::srlw(a, b),
+            Sraw => self.x[rd] = alu::sraw(a, b),
             Fence | FenceI => {}
             Ecall => return Err(Exc { cause: CAUSE_ECALL_U + self.prv as u64, tval: 0 }),
             Ebreak => return Err(Exc { cause: CAUSE_BREAKPOINT, tval: pc }),
@@ -216,22 +200,22 @@ impl Hart {
                 }
                 self.flush_tlb();
             }
-            Mul => self.x[rd] = a.wrapping_mul(b),
-            Mulh => self.x[rd] = ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
-            Mulhsu => self.x[rd] = ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64,
-            Mulhu => self.x[rd] = ((a as u128 * b as u128) >> 64) as u64,
-            Div => self.x[rd] = div(a as i64, b as i64) as u64,
-            Divu => self.x[rd] = divu(a, b),
-            Rem => self.x[rd] = rem(a as i64, b as i64) as u64,
-            Remu => self.x[rd] = remu(a, b),
-            Mulw => self.x[rd] = w((a as i32).wrapping_mul(b as i32)),
-            Divw => self.x[rd] = w(if b as i32 == 0 { -1 } else { (a as i32).wrapping_div(b as i32) }),
-            Divuw => self.x[rd] = w((a as u32).checked_div(b as u32).map_or(-1, |q| q as i32)),
-            Remw => self.x[rd] = w(if b as i32 == 0 { a as i32 } else { (a as i32).wrapping_rem(b as i32) }),
-            Remuw => self.x[rd] = w(if b as u32 == 0 { a as i32 } else { ((a as u32) % (b as u32)) as i32 }),
-            Mulh32 => self.x[rd] = w(((a as i32 as i64 * b as i32 as i64) >> 32) as i32),
-            Mulhsu32 => self.x[rd] = w(((a as i32 as i64 * b as u32 as i64) >> 32) as i32),
-            Mulhu32 => self.x[rd] = w(((a as u32 as u64 * b as u32 as u64) >> 32) as i32),
+            Mul => self.x[rd] = alu::mul(a, b),
+            Mulh => self.x[rd] = alu::mulh(a, b),
+            Mulhsu => self.x[rd] = alu::mulhsu(a, b),
+            Mulhu => self.x[rd] = alu::mulhu(a, b),
+            Div => self.x[rd] = alu::div(a, b),
+            Divu => self.x[rd] = alu::divu(a, b),
+            Rem => self.x[rd] = alu::rem(a, b),
+            Remu => self.x[rd] = alu::remu(a, b),
+            Mulw => self.x[rd] = alu::mulw(a, b),
+            Divw => self.x[rd] = alu::divw(a, b),
+            Divuw => self.x[rd] = alu::divuw(a, b),
+            Remw => self.x[rd] = alu::remw(a, b),
+            Remuw => self.x[rd] = alu::remuw(a, b),
+            Mulh32 => self.x[rd] = alu::mulh32(a, b),
+            Mulhsu32 => self.x[rd] = alu::mulhsu32(a, b),
+            Mulhu32 => self.x[rd] = alu::mulhu32(a, b),
             LrW | LrD => {
                 let size = if i.op == LrD { 8 } else { 4 };
                 let addr = self.amo_addr(&i, size, true)?;

@@ -103,14 +103,26 @@ struct TlbEntry {
 }
 
 const TLB_SIZE: usize = 256;
+
+/// One entry of the fast data TLBs: a virtual page that plain loads (or stores) may access
+/// directly in RAM, at RAM offset `addr + delta`.
+#[derive(Clone, Copy)]
+struct FastEntry {
+    /// Virtual page number (`u64::MAX`: empty).
+    vpn: u64,
+    delta: u64,
+}
+
+const FAST_EMPTY: FastEntry = FastEntry { vpn: u64::MAX, delta: 0 };
+const FAST_SIZE: usize = 256;
 const SLOTS_PER_PAGE: usize = 1 << (PAGE_SHIFT - 1);
 
 type CodePage = Box<[Instr; SLOTS_PER_PAGE]>;
 
 pub struct Hart {
     /// x0..x31, then the scratch slot 32 that decoded `rd = x0` writes go to (the rest
-    /// pads the array so masked indexes need no bounds check).
-    pub x: [u64; 64],
+    /// pads the array so that any `u8` index needs no bounds check).
+    pub x: [u64; 256],
     pub f: [u64; 32],
     pub pc: u64,
     pub xlen: Xlen,
@@ -138,8 +150,21 @@ pub struct Hart {
     pub htif_exit: Option<u64>,
     pub hooks: Hooks,
     tlb: Box<[TlbEntry; TLB_SIZE]>,
+    /// Pages where a load needs no check beyond the entry: translated (with paging),
+    /// readable RAM. Dropped whenever translation, privilege or page flags change.
+    fast_read: Box<[FastEntry; FAST_SIZE]>,
+    /// The same for stores: writable RAM holding neither decoded code nor a device.
+    fast_write: Box<[FastEntry; FAST_SIZE]>,
     pub vm_fetch: bool,
     pub vm_data: bool,
+    /// Virtual address of the block being run (`block.rs`); handlers add their offset.
+    pub block_pc: u64,
+    /// Where the block being run continues: its fall-through, or what a jump set.
+    pub next_pc: u64,
+    /// RAM pages whose decoded code was dropped; the block cache drops its blocks too.
+    pub code_dirty: Vec<usize>,
+    /// The whole decode cache was dropped; the block cache must be dropped too.
+    pub code_flush: bool,
 }
 
 impl Hart {
@@ -148,7 +173,7 @@ impl Hart {
         let mut code = Vec::with_capacity(pages);
         code.resize_with(pages, || None);
         Hart {
-            x: [0; 64],
+            x: [0; 256],
             f: [0; 32],
             pc: 0,
             xlen,
@@ -171,8 +196,14 @@ impl Hart {
             htif_exit: None,
             hooks: Hooks::new(),
             tlb: Box::new([TlbEntry::default(); TLB_SIZE]),
+            fast_read: Box::new([FAST_EMPTY; FAST_SIZE]),
+            fast_write: Box::new([FAST_EMPTY; FAST_SIZE]),
             vm_fetch: false,
             vm_data: false,
+            block_pc: 0,
+            next_pc: 0,
+            code_dirty: Vec::new(),
+            code_flush: false,
         }
     }
 
@@ -193,6 +224,15 @@ impl Hart {
     }
 
     // ---- decode cache ----
+
+    /// Run one instruction on the exact path (no hooks): the reference semantics that
+    /// the block cache falls back to.
+    pub fn step(&mut self) -> Result<(), Exc> {
+        let i = self.fetch()?;
+        self.pc = self.exec(i, self.pc)?;
+        self.instret += 1;
+        Ok(())
+    }
 
     /// The decoded instruction at `pc`, decoding (and caching) it on first use.
     #[inline(always)]
@@ -238,7 +278,7 @@ impl Hart {
             };
             let hi = self.fetch_half(hi_virt, hi_phys)?;
             if let Some(off) = self.mem.offset(hi_phys, 2) {
-                self.mem.flags[off >> PAGE_SHIFT] |= mem::CODE;
+                self.mark_code(off >> PAGE_SHIFT);
             }
             lo as u32 | (hi as u32) << 16
         } else {
@@ -247,7 +287,7 @@ impl Hart {
         let instr = decode(bits, self.xlen);
         if let Some(off) = self.mem.offset(phys, 2) {
             let page = off >> PAGE_SHIFT;
-            self.mem.flags[page] |= mem::CODE;
+            self.mark_code(page);
             let slot = self.code[page].get_or_insert_with(|| Box::new([Instr::INVALID; SLOTS_PER_PAGE]));
             slot[(off & 0xfff) >> 1] = instr;
         }
@@ -261,6 +301,14 @@ impl Hart {
         }
     }
 
+    /// Note that RAM page `page` holds decoded code: stores to it must take the exact path.
+    pub fn mark_code(&mut self, page: usize) {
+        if self.mem.flags[page] & mem::CODE == 0 {
+            self.mem.flags[page] |= mem::CODE;
+            self.fast_write.fill(FAST_EMPTY);
+        }
+    }
+
     /// Forget decoded instructions of the page at RAM offset `off` (and of the page before,
     /// whose last instruction may straddle into it).
     #[cold]
@@ -270,6 +318,7 @@ impl Hart {
             if let Some(slot) = self.code.get_mut(p) {
                 *slot = None;
                 self.mem.flags[p] &= !mem::CODE;
+                self.code_dirty.push(p);
             }
         }
     }
@@ -280,9 +329,74 @@ impl Hart {
             *slot = None;
             self.mem.flags[p] &= !mem::CODE;
         }
+        self.code_dirty.clear();
+        self.code_flush = true;
     }
 
     // ---- data accesses ----
+
+    /// The RAM offset of a `len`-byte load at virtual `addr` when the fast TLB allows it.
+    #[inline(always)]
+    pub fn fast_load_offset(&self, addr: u64, len: usize) -> Option<usize> {
+        fast_offset(&self.fast_read, addr, len)
+    }
+
+    /// The RAM offset of a `len`-byte store at virtual `addr` when the fast TLB allows it.
+    #[inline(always)]
+    pub fn fast_store_offset(&self, addr: u64, len: usize) -> Option<usize> {
+        fast_offset(&self.fast_write, addr, len)
+    }
+
+    /// The RAM offset of a plain `len`-byte RAM access at virtual `addr` that the fast TLB
+    /// missed, checked without side effects (the TLB must already hold the translation)
+    /// and entered into the fast TLB. `None`: the exact path must do the access.
+    #[inline(never)]
+    pub fn fast_miss(&mut self, addr: u64, len: usize, acc: Acc) -> Option<usize> {
+        if (addr as usize & 0xfff) + len > 0x1000 {
+            return None;
+        }
+        let phys = if self.vm_data { self.tlb_hit(addr, acc)? } else { addr };
+        let off = self.mem.offset(phys, len as u64)?;
+        let flags = self.mem.page_flags(off);
+        let entry = FastEntry { vpn: addr >> PAGE_SHIFT, delta: (off as u64).wrapping_sub(addr) };
+        let slot = (addr >> PAGE_SHIFT) as usize % FAST_SIZE;
+        if acc == Acc::Store {
+            if flags & (mem::W | mem::CODE | mem::WATCH) != mem::W {
+                return None;
+            }
+            self.fast_write[slot] = entry;
+        } else {
+            if flags & mem::R == 0 {
+                return None;
+            }
+            self.fast_read[slot] = entry;
+        }
+        Some(off)
+    }
+
+    /// Forget every fast TLB entry (translation, privilege or page flags changed).
+    pub fn flush_fast(&mut self) {
+        self.fast_read.fill(FAST_EMPTY);
+        self.fast_write.fill(FAST_EMPTY);
+    }
+
+    /// Set the permission flags of the pages overlapping `[addr, addr+len)` (Linux
+    /// mmap/mprotect/munmap/brk), dropping decoded code where they change.
+    pub fn set_perms(&mut self, addr: u64, len: u64, perms: u8) {
+        if let Some(first) = self.mem.offset(addr, 0) {
+            let end = (first as u64).saturating_add(len).min(self.mem.size());
+            let mut page = first >> PAGE_SHIFT;
+            while ((page as u64) << PAGE_SHIFT) < end {
+                let f = self.mem.flags[page];
+                if f & mem::CODE != 0 && f & (mem::R | mem::W | mem::X) != perms {
+                    self.invalidate_code(page << PAGE_SHIFT);
+                }
+                page += 1;
+            }
+        }
+        self.mem.set_perms(addr, len, perms);
+        self.flush_fast();
+    }
 
     #[inline(always)]
     pub fn load(&mut self, addr: u64, len: usize) -> Result<u64, Exc> {
@@ -291,6 +405,8 @@ impl Hart {
             if let Some(off) = self.mem.offset(phys, len as u64)
                 && self.mem.page_flags(off) & mem::R != 0 {
                     let v = self.mem.read(off, len);
+                    self.fast_read[(addr >> PAGE_SHIFT) as usize % FAST_SIZE] =
+                        FastEntry { vpn: addr >> PAGE_SHIFT, delta: (off as u64).wrapping_sub(addr) };
                     if self.hooks.mem_active() {
                         self.hooks.on_access(self.pc, addr, Access::Read, v);
                     }
@@ -331,6 +447,8 @@ impl Hart {
             if let Some(off) = self.mem.offset(phys, len as u64)
                 && self.mem.page_flags(off) & (mem::W | mem::CODE | mem::WATCH) == mem::W {
                     self.mem.write(off, len, value);
+                    self.fast_write[(addr >> PAGE_SHIFT) as usize % FAST_SIZE] =
+                        FastEntry { vpn: addr >> PAGE_SHIFT, delta: (off as u64).wrapping_sub(addr) };
                     if self.hooks.mem_active() {
                         self.hooks.on_access(self.pc, addr, Access::Write, value);
                     }
@@ -474,12 +592,14 @@ impl Hart {
         let mprv = self.csr.mstatus & crate::csr::MSTATUS_MPRV != 0;
         let data_prv = if mprv && self.prv == PRV_M { ((self.csr.mstatus >> 11) & 3) as u8 } else { self.prv };
         self.vm_data = paging && data_prv != PRV_M;
+        self.flush_fast();
         // The fast loop decides once whether to translate fetches.
         self.request_event();
     }
 
     pub fn flush_tlb(&mut self) {
         self.tlb.fill(TlbEntry::default());
+        self.flush_fast();
     }
 
     fn data_prv(&self) -> u8 {
@@ -520,6 +640,14 @@ impl Hart {
             return Ok(e.ppn << 12 | (vaddr & 0xfff));
         }
         self.walk(vaddr, acc)
+    }
+
+    /// The translation of `vaddr` when the TLB holds it and allows `acc` (no walk).
+    #[inline(always)]
+    pub fn tlb_hit(&self, vaddr: u64, acc: Acc) -> Option<u64> {
+        let vpn = vaddr >> 12;
+        let e = self.tlb[(vpn as usize) & (TLB_SIZE - 1)];
+        (e.tag == vpn + 1 && self.perm_ok(e.flags, acc)).then_some(e.ppn << 12 | (vaddr & 0xfff))
     }
 
     #[cold]
@@ -573,4 +701,12 @@ impl Hart {
         }
         Err(acc.page_fault(vaddr))
     }
+}
+
+/// The RAM offset for a `len`-byte access at `addr` through fast TLB `table`.
+#[inline(always)]
+fn fast_offset(table: &[FastEntry; FAST_SIZE], addr: u64, len: usize) -> Option<usize> {
+    let vpn = addr >> PAGE_SHIFT;
+    let e = table[vpn as usize % FAST_SIZE];
+    (e.vpn == vpn && (addr as usize & 0xfff) + len <= 0x1000).then_some(addr.wrapping_add(e.delta) as usize)
 }

@@ -32,6 +32,8 @@
 //! in `disasm.rs`, and its semantics in `exec.rs`; the differential test against
 //! qemu-riscv64 (`tests/differential.rs`) can then generate it.
 
+mod alu;
+mod block;
 mod csr;
 mod debug;
 mod decode;
@@ -40,6 +42,7 @@ mod disasm;
 mod elf;
 mod exec;
 mod fpu;
+mod handlers;
 mod hart;
 mod instr;
 mod linux;
@@ -82,6 +85,7 @@ pub struct LinuxOptions {
 /// A RISC-V machine with a program loaded.
 pub struct RiscV {
     hart: Hart,
+    blocks: block::BlockCache,
     linux: Option<Linux>,
     elf: Vec<u8>,
     opts: LinuxOptions,
@@ -101,7 +105,8 @@ impl RiscV {
         let symbols = image.symbols.clone();
         let (hart, linux) = if image.linux { load_linux(&image, &opts)? } else { (load_bare(&image)?, None) };
         let debug = debug::debug_info(bytes, symbols, bias);
-        Ok(RiscV { hart, linux, elf: bytes.to_vec(), opts, debug, exit: None, fault: None, stopped_at_breakpoint: None })
+        let blocks = block::BlockCache::new(hart.mem.flags.len());
+        Ok(RiscV { hart, blocks, linux, elf: bytes.to_vec(), opts, debug, exit: None, fault: None, stopped_at_breakpoint: None })
     }
 
     /// The guest's exit code once it has ended.

@@ -6,50 +6,13 @@ use wb_machine::{
 };
 
 use crate::decode::{Xlen, decode, instr_len};
-use crate::hart::{Exc, Hart, CAUSE_BREAKPOINT, CAUSE_ECALL_U};
+use crate::hart::{Exc, CAUSE_BREAKPOINT, CAUSE_ECALL_U};
 use crate::instr::Op;
 use crate::linux::SysOutcome;
 use crate::{disasm, RiscV};
 
 /// Instructions one `Budget::Frame` runs (the machine has no video frame of its own).
 const FRAME_INSTRUCTIONS: u64 = 1_000_000;
-
-impl Hart {
-    /// The fast path: no hooks, runs until `limit` instructions have retired or an
-    /// exception is raised.
-    fn run_fast(&mut self) -> Result<(), Exc> {
-        if self.vm_fetch {
-            // Paging on: every fetch goes through the TLB.
-            while self.instret < self.run_limit {
-                let i = self.fetch()?;
-                self.pc = self.exec(i, self.pc)?;
-                self.instret += 1;
-            }
-            return Ok(());
-        }
-        // The pc lives in a register; it is written back on every way out.
-        let mut pc = self.pc;
-        while self.instret < self.run_limit {
-            let i = match self.cached(pc) {
-                Some(i) => i,
-                None => {
-                    self.pc = pc;
-                    self.fetch()?
-                }
-            };
-            match self.exec(i, pc) {
-                Ok(next) => pc = next,
-                Err(e) => {
-                    self.pc = pc;
-                    return Err(e);
-                }
-            }
-            self.instret += 1;
-        }
-        self.pc = pc;
-        Ok(())
-    }
-}
 
 fn cause_text(e: &Exc) -> String {
     match e.cause {
@@ -149,7 +112,7 @@ impl RiscV {
                 }
             } else {
                 self.hart.run_limit = target.min(self.hart.next_event);
-                self.hart.run_fast()
+                self.blocks.run(&mut self.hart)
             };
             if let Err(e) = result
                 && let Some(stop) = self.on_exception(e) {

@@ -57,34 +57,55 @@ impl Memory {
         }
     }
 
-    /// Raw little-endian read of up to 8 bytes at an offset known to be in range.
+    /// Raw little-endian read of up to 8 bytes at an offset known to be in range (an
+    /// offset outside reads as zero).
     #[inline(always)]
     pub fn read(&self, off: usize, len: usize) -> u64 {
         match len {
-            1 => self.data[off] as u64,
-            2 => u16::from_le_bytes([self.data[off], self.data[off + 1]]) as u64,
+            1 => self.data.get(off).map_or(0, |&b| b as u64),
+            2 => self.bytes::<2>(off).map_or(0, |b| u16::from_le_bytes(*b) as u64),
+            4 => self.bytes::<4>(off).map_or(0, |b| u32::from_le_bytes(*b) as u64),
+            _ => self.bytes::<8>(off).map_or(0, |b| u64::from_le_bytes(*b)),
+        }
+    }
+
+    /// Raw little-endian write of the low `len` bytes of `value` at an offset known to be
+    /// in range (an offset outside is ignored).
+    #[inline(always)]
+    pub fn write(&mut self, off: usize, len: usize, value: u64) {
+        // One arm per width so each becomes a single store (`copy_from_slice` is not
+        // always inlined and then calls memmove).
+        match len {
+            1 => {
+                if let Some(b) = self.data.get_mut(off) {
+                    *b = value as u8;
+                }
+            }
+            2 => {
+                if let Some(b) = self.bytes_mut::<2>(off) {
+                    *b = (value as u16).to_le_bytes();
+                }
+            }
             4 => {
-                let mut b = [0u8; 4];
-                b.copy_from_slice(&self.data[off..off + 4]);
-                u32::from_le_bytes(b) as u64
+                if let Some(b) = self.bytes_mut::<4>(off) {
+                    *b = (value as u32).to_le_bytes();
+                }
             }
             _ => {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&self.data[off..off + 8]);
-                u64::from_le_bytes(b)
+                if let Some(b) = self.bytes_mut::<8>(off) {
+                    *b = value.to_le_bytes();
+                }
             }
         }
     }
 
     #[inline(always)]
-    pub fn write(&mut self, off: usize, len: usize, value: u64) {
-        // One arm per width so each becomes a single store (a slice copy of run-time
-        // length would call memmove).
-        match len {
-            1 => self.data[off] = value as u8,
-            2 => self.data[off..off + 2].copy_from_slice(&(value as u16).to_le_bytes()),
-            4 => self.data[off..off + 4].copy_from_slice(&(value as u32).to_le_bytes()),
-            _ => self.data[off..off + 8].copy_from_slice(&value.to_le_bytes()),
-        }
+    fn bytes<const N: usize>(&self, off: usize) -> Option<&[u8; N]> {
+        self.data.get(off..)?.first_chunk::<N>()
+    }
+
+    #[inline(always)]
+    fn bytes_mut<const N: usize>(&mut self, off: usize) -> Option<&mut [u8; N]> {
+        self.data.get_mut(off..)?.first_chunk_mut::<N>()
     }
 }

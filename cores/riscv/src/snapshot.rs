@@ -125,7 +125,7 @@ impl RiscV {
         if r.u8()? as u32 != self.hart.xlen_bits() || r.bool()? != self.linux.is_some() {
             return Err(mismatch("different register width or platform"));
         }
-        let mut x = [0u64; 64];
+        let mut x = [0u64; 256];
         for v in x.iter_mut().take(32) {
             *v = r.u64()?;
         }

@@ -25,6 +25,7 @@ pub use front::span::Span;
 pub use machine::VmMachine;
 pub use repl::repl;
 pub use runtime::heap::GcStats;
+pub use runtime::limits::{RunLimits, RunOutcome};
 pub use trace::trace_source;
 
 use front::ast::Program;
@@ -104,12 +105,39 @@ pub fn run_source_stats(
     opts: &RunOptions,
     out: &mut dyn Write,
 ) -> (Result<(), KiteError>, GcStats) {
+    let (result, stats) =
+        run_source_limited_stats(file_name, source, opts, &RunLimits::default(), out);
+    (result.map(|_| ()), stats)
+}
+
+/// [`run_source`] under `limits`: a step budget and/or a cancel flag another thread may set.
+/// A run stopped by either is not an error: it returns [`RunOutcome::StepLimit`] or
+/// [`RunOutcome::Cancelled`] (output printed so far has been written to `out`).
+pub fn run_source_limited(
+    file_name: &str,
+    source: &str,
+    opts: &RunOptions,
+    limits: &RunLimits,
+    out: &mut dyn Write,
+) -> Result<RunOutcome, KiteError> {
+    run_source_limited_stats(file_name, source, opts, limits, out).0
+}
+
+/// [`run_source_limited`], also returning the collector's statistics at the end of the run.
+pub fn run_source_limited_stats(
+    file_name: &str,
+    source: &str,
+    opts: &RunOptions,
+    limits: &RunLimits,
+    out: &mut dyn Write,
+) -> (Result<RunOutcome, KiteError>, GcStats) {
     let _ = file_name;
     let program = match check(source) {
         Ok(p) => p,
         Err(d) => return (Err(KiteError::Compile(d)), GcStats::default()),
     };
-    let rt = Runtime::new(opts.args.clone(), opts.gc_stress);
+    let mut rt = Runtime::new(opts.args.clone(), opts.gc_stress);
+    rt.gate = runtime::limits::StepGate::new(limits);
     match opts.engine {
         Engine::Tree => {
             let mut interp = tree::TreeInterp::new(&program, rt);
@@ -125,9 +153,16 @@ pub fn run_source_stats(
             vm.add_protos(&compiled.protos);
             vm.start(0, compiled.globals.len());
             let mut hooks = wb_machine::Hooks::new();
-            let result = match vm.execute::<false>(u64::MAX, &mut hooks, out) {
+            // The fast loop has no step checks at all; limits get their own copy of it.
+            let exit = if limits.is_unlimited() {
+                vm.execute::<false, false>(u64::MAX, &mut hooks, out)
+            } else {
+                vm.execute::<false, true>(u64::MAX, &mut hooks, out)
+            };
+            let result = match exit {
                 Exit::Error(e) => Err(KiteError::Runtime(e)),
-                _ => Ok(()),
+                Exit::Interrupted(outcome) => Ok(outcome),
+                _ => Ok(RunOutcome::Finished),
             };
             (result, vm.rt.heap.stats().clone())
         }

@@ -19,7 +19,8 @@ use crate::vm::disasm::{format_op, jump_target};
 use crate::vm::interp::{Exit, Vm};
 use crate::{KiteError, RuntimeError};
 
-const STATE_VERSION: u32 = 1;
+/// Version 2: whole-VM snapshots (version 1 held the position only).
+const STATE_VERSION: u32 = 2;
 /// Instructions a `Budget::Frame` runs (the VM has no video frame).
 const FRAME_SLICE: u64 = 100_000;
 
@@ -68,6 +69,11 @@ impl VmMachine {
         self.vm.rt.heap.stats().clone()
     }
 
+    /// Collect at every safepoint after an allocation (finds missing GC roots; slow).
+    pub fn set_gc_stress(&mut self, on: bool) {
+        self.vm.rt.heap.set_stress(on);
+    }
+
     /// The runtime error that stopped the program, if one did.
     pub fn runtime_error(&self) -> Option<&RuntimeError> {
         self.error.as_ref()
@@ -102,11 +108,12 @@ impl VmMachine {
         let before = self.vm.retired;
         let exit = self
             .vm
-            .execute::<true>(budget, &mut self.hooks, &mut self.output);
+            .execute::<true, false>(budget, &mut self.hooks, &mut self.output);
         let cycles = self.vm.retired - before;
         let stop = match exit {
             Exit::Finished => StopReason::Exited { code: 0 },
-            Exit::Budget => StopReason::BudgetSpent,
+            // The machine runs without a step gate; budgets are instruction counts.
+            Exit::Budget | Exit::Interrupted(_) => StopReason::BudgetSpent,
             Exit::Stopped(stop) => stop,
             Exit::Error(e) => {
                 let (line, _) = crate::front::span::line_col(&self.source, e.span().start);
@@ -340,21 +347,67 @@ impl Machine for VmMachine {
     fn call_return_address(&self) -> Option<u64> {
         let (f, pc) = self.current()?;
         let p = &self.vm.protos[f];
-        matches!(p.code.get(pc), Some(Op::Call { .. })).then(|| p.addr + pc as u64 + 1)
+        matches!(p.code.get(pc), Some(Op::Call { .. } | Op::CallG { .. }))
+            .then(|| p.addr + pc as u64 + 1)
     }
 
-    /// Only the position is recorded: full VM snapshots (heap included) are not implemented,
-    /// so [`Machine::load_state`] refuses every state with [`StateError::Mismatch`].
+    /// The whole VM: heap, globals, live registers, frames, instruction count, undrained
+    /// output and the error that ended the run (see `vm::snapshot`).
     fn save_state(&self) -> Vec<u8> {
         let mut w = state::Writer::new();
-        w.u64(self.vm.retired).u64(self.pc());
+        crate::vm::snapshot::save(&self.vm, &self.source, &mut w);
+        w.bytes(&self.output);
+        match &self.error {
+            None => {
+                w.bool(false);
+            }
+            Some(e) => {
+                w.bool(true)
+                    .bytes(e.message.as_bytes())
+                    .u32(e.trace.len() as u32);
+                for f in &e.trace {
+                    w.bytes(f.function.as_bytes())
+                        .u32(f.span.start)
+                        .u32(f.span.end);
+                }
+            }
+        }
         state::wrap("kite", STATE_VERSION, &w.finish())
     }
 
+    /// Refuses states of other programs and damaged ones; the machine is unchanged then.
     fn load_state(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        state::unwrap("kite", STATE_VERSION, bytes)?;
-        Err(StateError::Mismatch(
-            "Kite VM snapshots cannot be restored (the heap is not saved)".into(),
-        ))
+        let payload = state::unwrap("kite", STATE_VERSION, bytes)?;
+        let mut r = state::Reader::new(payload);
+        let mut vm = Self::load(&self.source, &self.args)
+            .map_err(|_| StateError::Mismatch("the program no longer compiles".into()))?;
+        crate::vm::snapshot::load(&mut vm, &self.source, &mut r)?;
+        let output = r.blob()?.to_vec();
+        let text = |r: &mut state::Reader| -> Result<String, StateError> {
+            String::from_utf8(r.blob()?.to_vec())
+                .map_err(|_| StateError::Mismatch("text is not UTF-8".into()))
+        };
+        let error = if r.bool()? {
+            let message = text(&mut r)?;
+            let n = crate::runtime::snapshot::read_len(&mut r, 16)?;
+            let mut trace = Vec::with_capacity(n);
+            for _ in 0..n {
+                let function = text(&mut r)?;
+                let span = crate::front::span::Span {
+                    start: r.u32()?,
+                    end: r.u32()?,
+                };
+                trace.push(crate::TraceFrame { function, span });
+            }
+            Some(RuntimeError { message, trace })
+        } else {
+            None
+        };
+        r.finish()?;
+        self.vm = vm;
+        self.output = output;
+        self.error = error;
+        self.hooks.clear_call_stack();
+        Ok(())
     }
 }

@@ -82,7 +82,7 @@ fn eval_line(
     *globals = names;
     vm.add_protos(&compiled.protos);
     vm.start(first as u32, globals.len());
-    match vm.execute::<false>(u64::MAX, hooks, out) {
+    match vm.execute::<false, false>(u64::MAX, hooks, out) {
         Exit::Error(e) => writeln!(out, "{}", KiteError::Runtime(e).short(source)),
         _ => Ok(()),
     }

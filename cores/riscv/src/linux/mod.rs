@@ -615,7 +615,7 @@ impl Linux {
             if self.vmas.range(..new_end).next_back().is_some_and(|(_, &e)| e > old_end) {
                 return self.brk;
             }
-            hart.mem.set_perms(old_end, new_end - old_end, mem::R | mem::W);
+            hart.set_perms(old_end, new_end - old_end, mem::R | mem::W);
         } else if new_end < old_end {
             zero_range(hart, new_end, old_end - new_end);
         }
@@ -693,7 +693,7 @@ impl Linux {
         };
         self.unmap(hart, start, len);
         self.vmas.insert(start, start + len);
-        hart.mem.set_perms(start, len, prot_flags(prot));
+        hart.set_perms(start, len, prot_flags(prot));
         if let Some(c) = contents {
             hart.write_bytes(start, &c, false);
         }
@@ -712,7 +712,7 @@ impl Linux {
         if addr & (PAGE_SIZE - 1) != 0 || addr.checked_add(len).is_none_or(|e| e > MEM_SIZE) {
             return -EINVAL;
         }
-        hart.mem.set_perms(addr, page_up(len), prot_flags(prot));
+        hart.set_perms(addr, page_up(len), prot_flags(prot));
         0
     }
 
@@ -803,7 +803,7 @@ pub fn zero_range(hart: &mut Hart, addr: u64, len: u64) {
     let Some(off) = hart.mem.offset(addr, len) else { return };
     let zeros = vec![0u8; len as usize];
     hart.write_bytes(addr, &zeros, false);
-    hart.mem.set_perms(addr, len, 0);
+    hart.set_perms(addr, len, 0);
     let _ = off;
 }
 

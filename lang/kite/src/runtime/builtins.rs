@@ -384,7 +384,7 @@ fn join(ctx: &mut NativeCtx, args: &[Value]) -> Result<Value, String> {
         }
         display(ctx.heap, item, &mut out);
     }
-    Ok(ctx.heap.str_value(&out))
+    Ok(Value::Obj(ctx.heap.intern_string(out)))
 }
 
 fn split(ctx: &mut NativeCtx, args: &[Value]) -> Result<Value, String> {

@@ -7,17 +7,18 @@
 //! never collects, so native functions can hold fresh objects in Rust locals safely.
 //! Stress mode makes every safepoint after an allocation collect.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::map::{FxBuild, Map};
+use hashbrown::HashTable;
+
+use super::map::Map;
+use super::string::{Str, str_hash};
 use super::value::{GcRef, Value};
 
 /// A heap object.
 #[derive(Debug)]
 pub enum Obj {
-    Str(Arc<str>),
+    Str(Str),
     List(Vec<Value>),
     /// Boxed: keeps `Obj` at 32 bytes (lists, the most common object, are 24).
     Map(Box<Map>),
@@ -36,8 +37,12 @@ impl Obj {
     fn footprint(&self) -> usize {
         std::mem::size_of::<Obj>()
             + match self {
-                Obj::Str(s) => s.len() + 16,
-                Obj::List(v) => v.capacity() * 16,
+                // A boxed string's heap block (short strings live inside the object).
+                Obj::Str(Str::Boxed(s)) => s.len() + 16,
+                Obj::Str(Str::Inline { .. }) => 0,
+                // Lengths, not capacities: the estimate depends only on the contents, so a
+                // restored snapshot collects at exactly the same points.
+                Obj::List(v) => v.len() * 16,
                 Obj::Map(m) => m.footprint(),
                 Obj::Closure { upvals, .. } => upvals.len() * 4,
                 Obj::Cell(_) | Obj::Free(_) => 0,
@@ -62,28 +67,29 @@ pub struct GcStats {
     pub last_pause: Duration,
 }
 
-const MARK_NONE: u8 = 0;
+pub(super) const MARK_NONE: u8 = 0;
 const MARK_LIVE: u8 = 1;
 /// Never freed: constants of compiled code.
-const MARK_PINNED: u8 = 2;
+pub(super) const MARK_PINNED: u8 = 2;
 
 const _: () = assert!(std::mem::size_of::<Obj>() == 32);
 
 const FIRST_GC: usize = 4 << 20;
-const FREE_END: u32 = u32::MAX;
+pub(super) const FREE_END: u32 = u32::MAX;
 /// Most objects alive at once; past this, allocation reports an out-of-memory error.
 pub const MAX_OBJECTS: usize = 1 << 31;
 
 pub struct Heap {
-    objs: Vec<Obj>,
-    marks: Vec<u8>,
-    free_head: u32,
-    intern: HashMap<Arc<str>, GcRef, FxBuild>,
-    next_gc: usize,
-    stress: bool,
-    allocated_since_gc: bool,
+    pub(super) objs: Vec<Obj>,
+    pub(super) marks: Vec<u8>,
+    pub(super) free_head: u32,
+    /// Every string object, filed by [`str_hash`] of its bytes (weak: sweeping removes).
+    pub(super) intern: HashTable<GcRef>,
+    pub(super) next_gc: usize,
+    pub(super) stress: bool,
+    pub(super) allocated_since_gc: bool,
     gray: Vec<GcRef>,
-    stats: GcStats,
+    pub(super) stats: GcStats,
 }
 
 impl Heap {
@@ -92,7 +98,7 @@ impl Heap {
             objs: Vec::new(),
             marks: Vec::new(),
             free_head: FREE_END,
-            intern: HashMap::default(),
+            intern: HashTable::new(),
             next_gc: FIRST_GC,
             stress,
             allocated_since_gc: false,
@@ -140,13 +146,43 @@ impl Heap {
 
     /// The interned string with this content (allocated when new).
     pub fn intern(&mut self, s: &str) -> GcRef {
-        if let Some(&r) = self.intern.get(s) {
+        let hash = str_hash(s.as_bytes());
+        if let Some(r) = self.find_interned(hash, s.as_bytes()) {
             return r;
         }
-        let rc: Arc<str> = Arc::from(s);
-        let r = self.alloc(Obj::Str(rc.clone()));
-        self.intern.insert(rc, r);
+        let r = self.alloc(Obj::Str(Str::new(s)));
+        self.file_interned(hash, r);
         r
+    }
+
+    /// Like [`Heap::intern`], taking ownership of a freshly built string.
+    pub fn intern_string(&mut self, s: String) -> GcRef {
+        let hash = str_hash(s.as_bytes());
+        if let Some(r) = self.find_interned(hash, s.as_bytes()) {
+            return r;
+        }
+        let r = self.alloc(Obj::Str(Str::from_string(s)));
+        self.file_interned(hash, r);
+        r
+    }
+
+    fn find_interned(&self, hash: u64, bytes: &[u8]) -> Option<GcRef> {
+        let objs = &self.objs;
+        self.intern
+            .find(
+                hash,
+                |r| matches!(&objs[r.index()], Obj::Str(s) if s.as_bytes() == bytes),
+            )
+            .copied()
+    }
+
+    pub(super) fn file_interned(&mut self, hash: u64, r: GcRef) {
+        let objs = &self.objs;
+        self.intern
+            .insert_unique(hash, r, |r| match &objs[r.index()] {
+                Obj::Str(s) => str_hash(s.as_bytes()),
+                _ => 0,
+            });
     }
 
     /// Like [`Heap::intern`] but the string is never collected.
@@ -165,6 +201,16 @@ impl Heap {
         &self.objs[r.index()]
     }
 
+    /// The object at `r`, if `r` is in range.
+    pub fn get_checked(&self, r: GcRef) -> Option<&Obj> {
+        self.objs.get(r.index())
+    }
+
+    /// True for objects that are never collected (constants).
+    pub fn is_pinned(&self, r: GcRef) -> bool {
+        self.marks.get(r.index()) == Some(&MARK_PINNED)
+    }
+
     #[inline(always)]
     pub fn get_mut(&mut self, r: GcRef) -> &mut Obj {
         &mut self.objs[r.index()]
@@ -175,7 +221,7 @@ impl Heap {
     pub fn as_str(&self, v: Value) -> Option<&str> {
         match v {
             Value::Obj(r) => match self.get(r) {
-                Obj::Str(s) => Some(s),
+                Obj::Str(s) => Some(&**s),
                 _ => None,
             },
             _ => None,
@@ -253,7 +299,13 @@ impl Heap {
                     let old = std::mem::replace(&mut self.objs[i], Obj::Free(self.free_head));
                     self.free_head = i as u32;
                     if let Obj::Str(s) = old {
-                        self.intern.remove(&s);
+                        let dead = GcRef(i as u32);
+                        if let Ok(entry) = self
+                            .intern
+                            .find_entry(str_hash(s.as_bytes()), |&r| r == dead)
+                        {
+                            entry.remove();
+                        }
                     }
                     self.stats.objects_freed += 1;
                 }

@@ -1,8 +1,9 @@
 //! Kite maps: insertion-ordered hash maps (iteration order is the order keys were first
 //! inserted, identical in both engines).
 
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+
+use hashbrown::HashTable;
 
 use super::value::Value;
 
@@ -74,10 +75,21 @@ impl Hasher for FxHasher {
 
 pub type FxBuild = BuildHasherDefault<FxHasher>;
 
+/// The hash a key is filed under in a map's index.
+#[inline]
+fn key_hash(key: Key) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u8(key.0);
+    h.write_u64(key.1);
+    h.finish()
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Map {
     entries: Vec<(Value, Value)>,
-    index: HashMap<Key, u32, FxBuild>,
+    /// Positions in `entries`, filed by [`key_hash`] of their key (4 bytes a slot: the
+    /// keys themselves live in `entries`).
+    index: HashTable<u32>,
 }
 
 impl Map {
@@ -93,7 +105,14 @@ impl Map {
     /// The position of `key`, for inline caches: entry `i` stays at `i` until a removal.
     #[inline]
     pub fn position(&self, key: Key) -> Option<usize> {
-        self.index.get(&key).map(|&i| i as usize)
+        let entries = &self.entries;
+        self.index
+            .find(key_hash(key), |&i| {
+                entries
+                    .get(i as usize)
+                    .is_some_and(|e| Key::of(e.0) == Ok(key))
+            })
+            .map(|&i| i as usize)
     }
     #[inline]
     pub fn get(&self, key: Key) -> Option<Value> {
@@ -113,27 +132,38 @@ impl Map {
         }
     }
     pub fn insert(&mut self, key: Key, k: Value, value: Value) {
-        match self.index.get(&key) {
-            Some(&i) => self.entries[i as usize].1 = value,
+        match self.position(key) {
+            Some(i) => self.entries[i].1 = value,
             None => {
-                self.index.insert(key, self.entries.len() as u32);
+                let entries = &self.entries;
+                self.index
+                    .insert_unique(key_hash(key), entries.len() as u32, |&i| {
+                        entries
+                            .get(i as usize)
+                            .and_then(|e| Key::of(e.0).ok())
+                            .map_or(0, key_hash)
+                    });
                 self.entries.push((k, value));
             }
         }
     }
     /// Remove `key`; later entries move down one place (O(n), keeps the order).
     pub fn remove(&mut self, key: Key) -> Option<Value> {
-        let i = self.index.remove(&key)? as usize;
+        let i = self.position(key)?;
+        if let Ok(entry) = self.index.find_entry(key_hash(key), |&j| j as usize == i) {
+            entry.remove();
+        }
         let (_, v) = self.entries.remove(i);
-        for slot in self.index.values_mut() {
+        for slot in self.index.iter_mut() {
             if *slot as usize > i {
                 *slot -= 1;
             }
         }
         Some(v)
     }
-    /// Approximate heap footprint in bytes, for GC accounting.
+    /// Approximate heap footprint in bytes, for GC accounting. It depends only on the
+    /// number of entries, so a restored snapshot accounts exactly as the original.
     pub fn footprint(&self) -> usize {
-        self.entries.capacity() * 32 + self.index.capacity() * 24
+        self.entries.len() * (32 + 10)
     }
 }

@@ -2,14 +2,18 @@
 
 pub mod builtins;
 pub mod heap;
+pub mod limits;
 pub mod map;
 pub mod ops;
+pub mod snapshot;
+pub mod string;
 pub mod value;
 
 use std::time::Instant;
 
 use builtins::NativeCtx;
 use heap::Heap;
+use limits::StepGate;
 use value::Value;
 
 /// Deepest call nesting before "stack overflow" (the same in both engines).
@@ -23,6 +27,8 @@ pub struct Runtime {
     pub out: Vec<u8>,
     pub args: Vec<String>,
     pub start: Instant,
+    /// The step budget and cancel flag of this run.
+    pub gate: StepGate,
 }
 
 impl Runtime {
@@ -33,6 +39,7 @@ impl Runtime {
             out: Vec::new(),
             args,
             start: Instant::now(),
+            gate: StepGate::default(),
         }
     }
 

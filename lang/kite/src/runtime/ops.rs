@@ -74,7 +74,7 @@ pub fn add(heap: &mut Heap, a: Value, b: Value) -> Result<Value, String> {
         let mut s = String::with_capacity(len);
         s.push_str(x);
         s.push_str(y);
-        return Ok(heap.str_value(&s));
+        return Ok(Value::Obj(heap.intern_string(s)));
     }
     Err(bad_operands(heap, BinOp::Add, a, b))
 }
@@ -128,6 +128,47 @@ pub fn int_mod(x: i64, y: i64) -> Result<i64, String> {
     } else {
         r
     })
+}
+
+/// Remainder by a fixed divisor `d >= 2` without a division instruction (Lemire, Kaser and
+/// Kurz, "Faster remainder by direct computation", 2019): `m = 2^128 / d` rounded up, then
+/// `x % d` is the high 64 bits of `(m * x mod 2^128) * d`. Exact for every `u64` `x`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FastMod {
+    d: u64,
+    m: u128,
+}
+
+impl FastMod {
+    pub fn new(d: u64) -> Option<FastMod> {
+        (d >= 2).then(|| FastMod {
+            d,
+            m: u128::MAX / d as u128 + 1,
+        })
+    }
+
+    pub fn divisor(&self) -> u64 {
+        self.d
+    }
+
+    /// `x % d`.
+    #[inline(always)]
+    pub fn rem(&self, x: u64) -> u64 {
+        let low = self.m.wrapping_mul(x as u128);
+        let bottom = ((low as u64) as u128 * self.d as u128) >> 64;
+        let top = (low >> 64) * self.d as u128;
+        ((bottom + top) >> 64) as u64
+    }
+
+    /// Kite's `x % d` (floor modulo; `d` is positive, so the result is in `0..d`).
+    #[inline(always)]
+    pub fn floor_rem(&self, x: i64) -> i64 {
+        if x >= 0 {
+            self.rem(x as u64) as i64
+        } else {
+            x.rem_euclid(self.d as i64)
+        }
+    }
 }
 
 #[inline]
@@ -390,4 +431,46 @@ pub fn iter_step(
         }
     }
     Err(format!("cannot iterate over {}", type_name(heap, coll)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn fast_mod_matches_the_division_at_the_edges() {
+        let xs = [
+            0,
+            1,
+            2,
+            6,
+            7,
+            8,
+            1 << 32,
+            (1 << 63) - 1,
+            i64::MAX as u64 + 1,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for d in [2u64, 3, 7, 10, 255, 1000, 65535] {
+            let fm = FastMod::new(d).unwrap();
+            for &x in &xs {
+                assert_eq!(fm.rem(x), x % d, "{x} % {d}");
+            }
+            for x in [i64::MIN, -1_000_001, -8, -7, -1, 0, 5, i64::MAX] {
+                assert_eq!(fm.floor_rem(x), int_mod(x, d as i64).unwrap(), "{x} % {d}");
+            }
+        }
+        assert_eq!(FastMod::new(1), None);
+        assert_eq!(FastMod::new(0), None);
+    }
+
+    proptest! {
+        #[test]
+        fn fast_mod_matches_the_division(x: u64, d in 2u64..=u64::MAX, y: i64, e in 2u64..=65535) {
+            prop_assert_eq!(FastMod::new(d).unwrap().rem(x), x % d);
+            prop_assert_eq!(FastMod::new(e).unwrap().floor_rem(y), int_mod(y, e as i64).unwrap());
+        }
+    }
 }

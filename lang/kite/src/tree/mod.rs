@@ -10,6 +10,7 @@ use crate::error::{RuntimeError, TraceFrame};
 use crate::front::ast::*;
 use crate::front::span::Span;
 use crate::runtime::heap::Obj;
+use crate::runtime::limits::RunOutcome;
 use crate::runtime::value::{GcRef, Value};
 use crate::runtime::{MAX_FRAMES, Runtime, builtins, ops};
 
@@ -25,6 +26,8 @@ enum Flow {
 struct Fault {
     message: String,
     span: Span,
+    /// Set when the run was stopped from outside (budget, cancel) rather than failing.
+    stop: Option<RunOutcome>,
 }
 
 type R<T> = Result<T, Fault>;
@@ -33,6 +36,7 @@ fn fault(message: impl Into<String>, span: Span) -> Fault {
     Fault {
         message: message.into(),
         span,
+        stop: None,
     }
 }
 
@@ -79,8 +83,8 @@ impl<'p> TreeInterp<'p> {
         }
     }
 
-    /// Run the program's top level.
-    pub fn run(&mut self, sink: &mut dyn std::io::Write) -> Result<(), RuntimeError> {
+    /// Run the program's top level (until its end, an error, or a limit of `rt.gate`).
+    pub fn run(&mut self, sink: &mut dyn std::io::Write) -> Result<RunOutcome, RuntimeError> {
         self.stack.clear();
         self.frames.clear();
         self.stack.push(Value::Nil);
@@ -95,7 +99,11 @@ impl<'p> TreeInterp<'p> {
         let result = self.block(&main.body, sink);
         self.rt.flush(sink, true);
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(RunOutcome::Finished),
+            Err(Fault {
+                stop: Some(outcome),
+                ..
+            }) => Ok(outcome),
             Err(f) => Err(self.trace(f)),
         }
     }
@@ -127,6 +135,19 @@ impl<'p> TreeInterp<'p> {
                 .chain(closures);
             let roots: Vec<Value> = roots.collect();
             self.rt.heap.collect(roots);
+        }
+    }
+
+    /// Count one step (a call or a loop back-edge, as the VM counts them).
+    #[inline]
+    fn step(&mut self, span: Span) -> R<()> {
+        match self.rt.gate.tick() {
+            None => Ok(()),
+            Some(outcome) => Err(Fault {
+                message: String::new(),
+                span,
+                stop: Some(outcome),
+            }),
         }
     }
 
@@ -192,6 +213,7 @@ impl<'p> TreeInterp<'p> {
                     Flow::Return(v) => return Ok(Flow::Return(v)),
                     Flow::Normal | Flow::Continue => {}
                 }
+                self.step(s.span)?;
                 self.safepoint();
             },
             StmtKind::For(lp) => return self.for_loop(lp, sink),
@@ -238,6 +260,9 @@ impl<'p> TreeInterp<'p> {
                     }
                     self.safepoint();
                     i += 1;
+                    if i < end {
+                        self.step(a.span)?;
+                    }
                 }
             }
             ForIter::Each(e) => {
@@ -250,6 +275,7 @@ impl<'p> TreeInterp<'p> {
                     let Some((a, b, next)) = step.map_err(|m| fault(m, e.span))? else {
                         break;
                     };
+                    self.step(e.span)?;
                     self.stack[state + 1] = Value::Int(next);
                     self.define(&lp.var, a);
                     if let Some(second) = &lp.second {
@@ -495,6 +521,7 @@ impl<'p> TreeInterp<'p> {
                 if self.frames.len() >= MAX_FRAMES {
                     return Err(fault("stack overflow", span));
                 }
+                self.step(span)?;
                 let base = callee_at + 1;
                 self.stack.resize(base + f.slots as usize, Value::Nil);
                 self.frames.push(Frame {

@@ -5,6 +5,7 @@
 
 use crate::front::ast::Capture;
 use crate::front::span::Span;
+use crate::runtime::ops::FastMod;
 use crate::runtime::value::Value;
 
 pub type Reg = u8;
@@ -146,6 +147,13 @@ pub enum Op {
         b: Reg,
         c: u8,
     },
+    /// R[a] = R[b] % d, where `d = divisors[m]` is an integer constant >= 2 (remainder by
+    /// multiplication, no division instruction, when R[b] is a non-negative int)
+    ModI {
+        a: Reg,
+        b: Reg,
+        m: u16,
+    },
     /// R[a] = R[b] + imm (integer immediate; `x - 1` is `AddI x, -1`)
     AddI {
         a: Reg,
@@ -276,6 +284,13 @@ pub enum Op {
         a: Reg,
         n: u8,
     },
+    /// R[a] = globals[g]; then `Call a, n` (a call of a global function whose arguments
+    /// cannot change the global, so reading it after them is the same)
+    CallG {
+        a: Reg,
+        n: u8,
+        g: u32,
+    },
     /// return R[a]
     Return {
         a: Reg,
@@ -313,6 +328,8 @@ pub struct Proto {
     /// Source span of each instruction (errors, line map).
     pub spans: Vec<Span>,
     pub consts: Vec<Value>,
+    /// Divisors of `ModI` instructions, with their precomputed reciprocals.
+    pub divisors: Vec<FastMod>,
     pub captures: Vec<Capture>,
     /// Parameters that live in cells (boxed at entry).
     pub boxed_params: Vec<Reg>,

@@ -11,6 +11,7 @@ use crate::front::ast::*;
 use crate::front::diagnostic::Diagnostic;
 use crate::front::span::Span;
 use crate::runtime::heap::Heap;
+use crate::runtime::ops::FastMod;
 use crate::runtime::value::Value;
 
 /// Registers per frame (8-bit operands).
@@ -115,6 +116,7 @@ impl Compiler<'_> {
             code: Vec::new(),
             spans: Vec::new(),
             consts: Vec::new(),
+            divisors: Vec::new(),
             captures: f.captures.clone(),
             boxed_params: f
                 .params
@@ -583,18 +585,27 @@ impl Compiler<'_> {
                 } else {
                     st.alloc(span)?
                 };
-                self.expr(st, callee, t)?;
+                // A global callee whose arguments cannot assign it (no calls, no
+                // assignments) is read by the call itself: one instruction fewer.
+                let global = match callee.kind {
+                    ExprKind::Var(Binding {
+                        res: Res::Global(g),
+                        ..
+                    }) if !args.iter().any(may_run_code) => Some(g),
+                    _ => None,
+                };
+                if global.is_none() {
+                    self.expr(st, callee, t)?;
+                }
                 for a in args {
                     let r = st.alloc(a.span)?;
                     self.expr(st, a, r)?;
                 }
-                st.emit(
-                    Op::Call {
-                        a: t,
-                        n: args.len() as u8,
-                    },
-                    span,
-                );
+                let n = args.len() as u8;
+                match global {
+                    Some(g) => st.emit(Op::CallG { a: t, n, g }, span),
+                    None => st.emit(Op::Call { a: t, n }, span),
+                };
                 if t != dst {
                     st.emit(Op::Move { a: dst, b: t }, span);
                 }
@@ -662,6 +673,23 @@ impl Compiler<'_> {
             };
             if let Some(imm) = imm {
                 st.emit(Op::AddI { a: dst, b, imm }, span);
+                return Ok(());
+            }
+        }
+        if op == BinOp::Mod
+            && let ExprKind::Int(d) = r.kind
+            && let Ok(d16) = u16::try_from(d)
+            && let Some(fm) = FastMod::new(d16 as u64)
+        {
+            let m = match st.proto.divisors.iter().position(|x| *x == fm) {
+                Some(m) => m,
+                None => {
+                    st.proto.divisors.push(fm);
+                    st.proto.divisors.len() - 1
+                }
+            };
+            if let Ok(m) = u16::try_from(m) {
+                st.emit(Op::ModI { a: dst, b, m }, span);
                 return Ok(());
             }
         }
@@ -947,6 +975,24 @@ impl Compiler<'_> {
         }
         st.top = top;
         Ok(())
+    }
+}
+
+/// True when evaluating `e` may call a function or assign a variable (and so change a
+/// global). Operators, indexing and literals cannot: Kite has no overloading.
+fn may_run_code(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Assign(..) | ExprKind::Call(..) => true,
+        ExprKind::List(items) => items.iter().any(may_run_code),
+        ExprKind::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| may_run_code(k) || may_run_code(v)),
+        ExprKind::Unary(_, a) => may_run_code(a),
+        ExprKind::Binary(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Index(a, b) => may_run_code(a) || may_run_code(b),
+        _ => false,
     }
 }
 

@@ -94,6 +94,10 @@ pub fn format_op(
         Op::MulK { a, b, c, .. } => format!("MULK      r{a}, r{b}, {}", k(c as u32)),
         Op::DivK { a, b, c } => format!("DIVK      r{a}, r{b}, {}", k(c as u32)),
         Op::ModK { a, b, c } => format!("MODK      r{a}, r{b}, {}", k(c as u32)),
+        Op::ModI { a, b, m } => format!(
+            "MODI      r{a}, r{b}, {}",
+            proto.divisors.get(m as usize).map_or(0, |d| d.divisor())
+        ),
         Op::AddI { a, b, imm } => format!("ADDI      r{a}, r{b}, {imm}"),
         Op::Neg { a, b } => format!("NEG       r{a}, r{b}"),
         Op::Not { a, b } => format!("NOT       r{a}, r{b}"),
@@ -126,6 +130,7 @@ pub fn format_op(
         Op::GetField { a, b, k: c } => format!("GETFIELD  r{a}, r{b}, {}", k(c as u32)),
         Op::SetField { a, k: c, c: v } => format!("SETFIELD  r{a}, {}, r{v}", k(c as u32)),
         Op::Call { a, n } => format!("CALL      r{a}, {n}"),
+        Op::CallG { a, n, g } => format!("CALLG     r{a}, {n}, g{g}"),
         Op::Return { a } => format!("RETURN    r{a}"),
         Op::ReturnNil => "RETURNNIL".to_string(),
         Op::ForPrep { a, .. } => format!("FORPREP   r{a}, {tgt:04x}"),

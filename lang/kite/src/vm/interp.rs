@@ -11,6 +11,7 @@ use wb_machine::{Hooks, StopReason};
 use super::bytecode::{Op, Proto};
 use crate::error::{RuntimeError, TraceFrame};
 use crate::runtime::heap::Obj;
+use crate::runtime::limits::RunOutcome;
 use crate::runtime::map::Key;
 use crate::runtime::value::{GcRef, Value, copy_value};
 use crate::runtime::{MAX_FRAMES, Runtime, ops};
@@ -33,11 +34,31 @@ pub enum Exit {
     Budget,
     Stopped(StopReason),
     Error(RuntimeError),
+    /// The step budget or the cancel flag of `rt.gate` stopped the run (`LIMITED` only).
+    Interrupted(RunOutcome),
 }
+
+/// What a call needs of a function, without going through its `Arc`: the pointers stay
+/// valid as long as the `Vm`, which holds every `Proto` in `protos` and never removes one.
+#[derive(Clone, Copy, Debug)]
+struct FnInfo {
+    proto: *const Proto,
+    code: *const Op,
+    consts: *const Value,
+    arity: u8,
+    max_regs: u16,
+    boxes_params: bool,
+}
+
+// SAFETY: the pointers refer to immutable data (`Proto`s are never changed once compiled)
+// owned, through `Arc`s, by the same `Vm`; they move with it between threads.
+unsafe impl Send for FnInfo {}
 
 pub struct Vm {
     pub rt: Runtime,
     pub protos: Vec<Arc<Proto>>,
+    /// One per `protos` entry (see [`FnInfo`]).
+    fns: Vec<FnInfo>,
     /// Inline caches, `[function][pc]`: the map entry position a `GetField`/`SetField` last hit.
     pub ics: Vec<Vec<u32>>,
     pub stack: Vec<Value>,
@@ -51,6 +72,7 @@ impl Vm {
         Vm {
             rt,
             protos: Vec::new(),
+            fns: Vec::new(),
             ics: Vec::new(),
             stack: Vec::new(),
             frames: Vec::new(),
@@ -62,6 +84,14 @@ impl Vm {
     pub fn add_protos(&mut self, protos: &[Arc<Proto>]) {
         for p in protos {
             self.ics.push(vec![0; p.code.len()]);
+            self.fns.push(FnInfo {
+                proto: Arc::as_ptr(p),
+                code: p.code.as_ptr(),
+                consts: p.consts.as_ptr(),
+                arity: p.arity,
+                max_regs: p.max_regs,
+                boxes_params: !p.boxed_params.is_empty(),
+            });
             self.protos.push(p.clone());
         }
     }
@@ -78,6 +108,8 @@ impl Vm {
         self.stack.clear();
         self.stack.resize(1 + regs, Value::Nil);
         self.frames.clear();
+        // Most programs never go deeper: calls then never grow the vector.
+        self.frames.reserve(256);
         self.frames.push(CallFrame {
             proto: main,
             pc: 0,
@@ -123,9 +155,27 @@ impl Vm {
         Exit::Error(self.error(message))
     }
 
-    /// Collect garbage; live registers are those below `top`.
+    /// The stack index above every frame's registers. Registers of a caller above its
+    /// callee's window are dead, but they are kept as roots anyway: then no register below
+    /// this ever refers to a freed object, so a snapshot can store them all as they are.
+    pub fn extent(&self) -> usize {
+        self.frames
+            .iter()
+            .map(|f| {
+                f.base
+                    + self
+                        .fns
+                        .get(f.proto as usize)
+                        .map_or(0, |p| p.max_regs as usize)
+            })
+            .max()
+            .unwrap_or(0)
+            .min(self.stack.len())
+    }
+
+    /// Collect garbage; the roots are the registers below [`Vm::extent`] (at least `top`).
     fn collect(&mut self, top: usize) {
-        let top = top.min(self.stack.len());
+        let top = top.max(self.extent()).min(self.stack.len());
         let closures = self.frames.iter().filter_map(|f| f.closure.map(Value::Obj));
         let roots: Vec<Value> = self.stack[..top]
             .iter()
@@ -136,21 +186,22 @@ impl Vm {
         self.rt.heap.collect(roots);
     }
 
-    /// Run until the program ends, an error, or (hooked) the budget or a hook stops it.
-    pub fn execute<const HOOKED: bool>(
+    /// Run until the program ends, an error, (hooked) the budget or a hook stops it, or
+    /// (limited) the step budget or cancel flag of `rt.gate` does.
+    pub fn execute<const HOOKED: bool, const LIMITED: bool>(
         &mut self,
         budget: u64,
         hooks: &mut Hooks,
         sink: &mut dyn std::io::Write,
     ) -> Exit {
-        let exit = self.dispatch::<HOOKED>(budget, hooks, sink);
+        let exit = self.dispatch::<HOOKED, LIMITED>(budget, hooks, sink);
         self.rt.flush(sink, true);
         exit
     }
 
     #[allow(clippy::too_many_lines)]
     #[inline(never)]
-    fn dispatch<const HOOKED: bool>(
+    fn dispatch<const HOOKED: bool, const LIMITED: bool>(
         &mut self,
         budget: u64,
         hooks: &mut Hooks,
@@ -232,6 +283,18 @@ impl Vm {
                     }
                 }
             }};
+        }
+        // Count a step (call or loop back-edge); leave the loop, positioned at the
+        // instruction, when the gate says stop.
+        macro_rules! step {
+            () => {
+                if LIMITED && let Some(outcome) = self.rt.gate.tick() {
+                    if let Some(f) = self.frames.last_mut() {
+                        f.pc = pc;
+                    }
+                    return Exit::Interrupted(outcome);
+                }
+            };
         }
         macro_rules! cond_jump {
             ($cond:expr, $k:expr, $off:expr) => {
@@ -450,6 +513,18 @@ impl Vm {
                         r!(a) = v;
                     }
                 },
+                Op::ModI { a, b, m } => {
+                    // The verifier checked `m` against the divisor table.
+                    let fm = unsafe { proto.divisors.get_unchecked(m as usize) };
+                    match &r!(b) {
+                        Value::Int(i) => r!(a) = Value::Int(fm.floor_rem(*i)),
+                        &x => {
+                            let d = Value::Int(fm.divisor() as i64);
+                            let v = try_rt!(ops::arith(&self.rt.heap, BinOp::Mod, x, d));
+                            r!(a) = v;
+                        }
+                    }
+                }
                 Op::AddI { a, b, imm } => {
                     match &r!(b) {
                         Value::Int(i) => r!(a) = Value::Int(i.wrapping_add(imm as i64)),
@@ -489,7 +564,12 @@ impl Vm {
                 Op::GtK { a, c, k, off } => cond_jump!(cmp!(r!(a), k!(c), BinOp::Gt, >), k, off),
                 Op::GeK { a, c, k, off } => cond_jump!(cmp!(r!(a), k!(c), BinOp::Ge, >=), k, off),
                 Op::Test { a, k, off } => cond_jump!(r!(a).truthy(), k, off),
-                Op::Jmp { off } => pc = (pc as i64 + off as i64) as usize,
+                Op::Jmp { off } => {
+                    if off < 0 {
+                        step!();
+                    }
+                    pc = (pc as i64 + off as i64) as usize;
+                }
                 Op::GetIndex { a, b, c } => {
                     let fast = match (&r!(b), &r!(c)) {
                         (Value::Obj(l), Value::Int(i)) => match self.rt.heap.get(*l) {
@@ -562,7 +642,13 @@ impl Vm {
                         }
                     }
                 }
-                Op::Call { a, n } => {
+                Op::Call { a, n } | Op::CallG { a, n, .. } => {
+                    if let Op::CallG { g, .. } = op {
+                        let Some(v) = self.rt.globals.get(g as usize) else {
+                            fail!("undefined global".into());
+                        };
+                        mov!(a, v as *const Value);
+                    }
                     let callee = r!(a);
                     match callee {
                         Value::Obj(r) => {
@@ -573,28 +659,30 @@ impl Vm {
                                     ops::type_name(&self.rt.heap, callee)
                                 )),
                             };
-                            let Some(child) = self.protos.get(func) else {
+                            // What the call needs sits in `fns`, one load away (no `Arc`).
+                            let Some(&info) = self.fns.get(func) else {
                                 fail!("call of an unknown function".into());
                             };
-                            let child: &Proto = unsafe { &*Arc::as_ptr(child) };
-                            if child.arity != n {
+                            if info.arity != n {
+                                let child: &Proto = unsafe { &*info.proto };
                                 fail!(arity_message(&child.name, child.arity as usize, n as usize));
                             }
                             if self.frames.len() >= MAX_FRAMES {
                                 fail!("stack overflow".into());
                             }
+                            step!();
                             if let Some(f) = self.frames.last_mut() {
                                 f.pc = pc + 1;
                             }
                             let call_addr = proto.addr + pc as u64;
                             let new_base = base + a as usize + 1;
-                            let top = new_base + child.max_regs as usize;
+                            let top = new_base + info.max_regs as usize;
                             if self.stack.len() < top {
                                 self.stack.resize(top, Value::Nil);
                             }
                             base = new_base;
                             regs = unsafe { self.stack.as_mut_ptr().add(base) };
-                            for i in n as usize..child.max_regs as usize {
+                            for i in n as usize..info.max_regs as usize {
                                 // Nil is the tag alone.
                                 unsafe {
                                     regs.add(i)
@@ -602,9 +690,12 @@ impl Vm {
                                         .write(crate::runtime::value::tag::NIL)
                                 };
                             }
-                            for &p in &child.boxed_params {
-                                let v = r!(p);
-                                r!(p) = Value::Obj(self.rt.heap.alloc(Obj::Cell(v)));
+                            let child: &Proto = unsafe { &*info.proto };
+                            if info.boxes_params {
+                                for &p in &child.boxed_params {
+                                    let v = r!(p);
+                                    r!(p) = Value::Obj(self.rt.heap.alloc(Obj::Cell(v)));
+                                }
                             }
                             self.frames.push(CallFrame {
                                 proto: func as u32,
@@ -614,13 +705,13 @@ impl Vm {
                             });
                             fi = func;
                             proto = child;
-                            code = proto.code.as_ptr();
-                            consts = proto.consts.as_ptr();
+                            code = info.code;
+                            consts = info.consts;
                             pc = 0;
                             if HOOKED {
                                 hooks.on_call(call_addr, proto.addr, call_addr + 1);
                             }
-                            if !proto.boxed_params.is_empty() {
+                            if info.boxes_params {
                                 safepoint!();
                             }
                             continue;
@@ -658,9 +749,10 @@ impl Vm {
                         },
                     }
                     fi = caller.proto as usize;
-                    proto = unsafe { &*Arc::as_ptr(&self.protos[fi]) };
-                    code = proto.code.as_ptr();
-                    consts = proto.consts.as_ptr();
+                    let info = self.fns[fi];
+                    proto = unsafe { &*info.proto };
+                    code = info.code;
+                    consts = info.consts;
                     pc = caller.pc;
                     base = caller.base;
                     regs = unsafe { self.stack.as_mut_ptr().add(base) };
@@ -694,6 +786,7 @@ impl Vm {
                     if let (Value::Int(i), Value::Int(e)) = (&r!(a), &r!(a + 1)) {
                         let next = *i + 1;
                         if next < *e {
+                            step!();
                             r!(a) = Value::Int(next);
                             r!(a + 2) = Value::Int(next);
                             pc = (pc as i64 + off as i64) as usize;
@@ -708,6 +801,7 @@ impl Vm {
                     if let Some((x, y, next)) =
                         try_rt!(ops::iter_step(&mut self.rt.heap, coll, cursor, two))
                     {
+                        step!();
                         r!(a + 1) = Value::Int(next);
                         r!(a + 2) = x;
                         if two {
@@ -718,7 +812,8 @@ impl Vm {
                     safepoint!();
                 }
             }
-            pc += 1;
+            // A backward jump to instruction 0 leaves `pc` at -1 (wrapped) until here.
+            pc = pc.wrapping_add(1);
         }
     }
 

@@ -4,4 +4,5 @@ pub mod bytecode;
 pub mod compiler;
 pub mod disasm;
 pub mod interp;
+pub mod snapshot;
 pub mod verify;

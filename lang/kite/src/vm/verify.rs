@@ -58,7 +58,8 @@ fn registers(op: &Op) -> (usize, Option<usize>) {
         | Op::GeK { a, c, .. } => (r(a), Some(c as usize)),
         Op::GetField { a, b, k } => (r(a).max(r(b)), Some(k as usize)),
         Op::SetField { a, k, c } => (r(a).max(r(c)), Some(k as usize)),
-        Op::Call { a, n } => (a as usize + 1 + n as usize, None),
+        Op::Call { a, n } | Op::CallG { a, n, .. } => (a as usize + 1 + n as usize, None),
+        Op::ModI { a, b, .. } => (r(a).max(r(b)), None),
         Op::ReturnNil | Op::Jmp { .. } => (0, None),
         Op::ForPrep { a, .. } | Op::ForLoop { a, .. } => (a as usize + 3, None),
         Op::IterNext { a, two, .. } => (a as usize + if two { 4 } else { 3 }, None),
@@ -88,6 +89,11 @@ pub fn verify(p: &Proto) -> Result<(), String> {
                 p.name, p.max_regs
             ));
         }
+        if let Op::ModI { m, .. } = op
+            && *m as usize >= p.divisors.len()
+        {
+            return Err(format!("{}@{pc}: divisor index out of range", p.name));
+        }
         if k.is_some_and(|k| k >= p.consts.len()) {
             return Err(format!("{}@{pc}: constant index out of range", p.name));
         }
@@ -114,6 +120,7 @@ mod tests {
             spans: vec![Span::default(); code.len()],
             code,
             consts: vec![crate::runtime::value::Value::Nil; consts],
+            divisors: Vec::new(),
             captures: Vec::new(),
             boxed_params: Vec::new(),
             addr: 0,
@@ -156,6 +163,7 @@ mod tests {
             proto(vec![Op::Call { a: 0, n: 2 }, Op::ReturnNil], 2, 0),
             proto(vec![Op::ForLoop { a: 0, off: -1 }, Op::ReturnNil], 2, 0),
             proto(vec![Op::LoadNil { a: 0 }], 1, 0),
+            proto(vec![Op::ModI { a: 0, b: 0, m: 0 }, Op::ReturnNil], 1, 0),
         ];
         for p in &bad {
             assert!(verify(p).is_err(), "{:?} accepted", p.code);
