@@ -553,9 +553,30 @@ impl Hardware {
 pub struct Unhooked<'a>(pub &'a mut Hardware);
 
 impl Bus for Unhooked<'_> {
+    /// Cartridge ROM, work RAM and high RAM, with no DMA or boot ROM in the way, are read
+    /// straight from their arrays: nearly all code and stack traffic. The device catch-up of
+    /// the M-cycle runs first, as in any read.
     #[inline(always)]
     fn read_cycle(&mut self, addr: u16) -> u8 {
-        self.0.read_cycle_plain(addr)
+        let hw = &mut *self.0;
+        if addr < 0xE000 && addr & 0xC000 != 0x8000 {
+            hw.generic_cycle();
+            if !hw.dma.active {
+                if addr >= 0xC000 {
+                    return hw.wram[addr as usize & 0x1FFF];
+                }
+                if !hw.boot_active {
+                    return hw.cart.read_rom(addr);
+                }
+            }
+            return hw.read(addr);
+        }
+        if (0xFF80..=0xFFFE).contains(&addr) {
+            // DMA never blocks high RAM.
+            hw.generic_cycle();
+            return hw.hram[addr as usize & 0x7F];
+        }
+        hw.read_cycle_plain(addr)
     }
 
     #[inline(always)]

@@ -174,6 +174,26 @@ impl GameBoy {
     /// the CPU does nothing observable (HALT, STOP, a jump to itself) is skipped up to the next
     /// device event in one step. The outcome is the same as stepping, cycle for cycle.
     fn run_unhooked(&mut self, budget: Budget, c0: u64, r0: u64) -> StopReason {
+        match budget {
+            Budget::Frame => self.run_unhooked_frame(c0, r0),
+            _ => self.run_unhooked_any(budget, c0, r0),
+        }
+    }
+
+    /// [`GameBoy::run_unhooked`] for a frame, the common budget: a copy of the loop in which
+    /// the budget is a constant, so its checks fold down to the frame-done flag.
+    #[inline(never)]
+    fn run_unhooked_frame(&mut self, c0: u64, r0: u64) -> StopReason {
+        self.run_unhooked_loop(Budget::Frame, c0, r0)
+    }
+
+    #[inline(never)]
+    fn run_unhooked_any(&mut self, budget: Budget, c0: u64, r0: u64) -> StopReason {
+        self.run_unhooked_loop(budget, c0, r0)
+    }
+
+    #[inline(always)]
+    fn run_unhooked_loop(&mut self, budget: Budget, c0: u64, r0: u64) -> StopReason {
         // (instructions retired, cycle) when the count last moved.
         let mut progress = (r0, c0);
         loop {
@@ -209,6 +229,7 @@ impl GameBoy {
     }
 
     /// The first cycle the budget's own checks must see (skips stay below it).
+    #[inline(always)]
     fn cycle_limit(&self, budget: Budget, c0: u64, progress: u64) -> u64 {
         match budget {
             Budget::Frame => u64::MAX,
@@ -218,6 +239,7 @@ impl GameBoy {
     }
 
     /// HALT or STOP with nothing to end it before the next device event: jump there.
+    #[inline(always)]
     fn skip_idle(&mut self, budget: Budget, c0: u64, progress: u64) {
         let waiting = if self.cpu.stopped {
             !self.hw.stop_wakeup()
@@ -236,6 +258,7 @@ impl GameBoy {
 
     /// The instruction at `pc`, `len` T-cycles long, jumped to itself: run the iterations that
     /// fit before the next device event (or the budget's end) at once.
+    #[inline(always)]
     fn skip_jump_to_self(&mut self, pc: u16, len: u64, budget: Budget, c0: u64, r0: u64) {
         if !quiet_code(pc) || !is_plain_jump(self.hw.peek(pc)) || len == 0 {
             return;

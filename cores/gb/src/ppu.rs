@@ -81,6 +81,9 @@ pub struct Ppu {
     pub(crate) vram_gen: u32,
     /// Bumped whenever an OAM byte changes (writes go through [`Ppu::write_oam`]).
     pub(crate) oam_gen: u32,
+    /// `(oam_gen, any)`: whether, at that OAM generation, some sprite's Y could cover a line
+    /// 0-153 at all (with all sprites parked off screen the OAM scan finds none).
+    scan_cache: Option<(u32, bool)>,
     /// What each line of `frame` was last drawn from (`None`: unknown): a line whose inputs
     /// are unchanged is not drawn again.
     pub(crate) line_cache: [Option<crate::render::LineKey>; HEIGHT],
@@ -131,6 +134,7 @@ impl Ppu {
             frame_done: false,
             vram_gen: 0,
             oam_gen: 0,
+            scan_cache: None,
             line_cache: [None; HEIGHT],
         }
     }
@@ -360,11 +364,28 @@ impl Ppu {
         self.lcdc & 0x20 != 0 && self.wy_triggered && self.wx <= 166
     }
 
+    /// Whether some sprite has a Y (1-169) that covers one of lines 0-153 at either height;
+    /// recomputed only when OAM changed.
+    fn any_sprite_on_screen(&mut self) -> bool {
+        if let Some((gen_, any)) = self.scan_cache
+            && gen_ == self.oam_gen
+        {
+            return any;
+        }
+        let any = self.oam.chunks_exact(4).any(|o| (1..170).contains(&o[0]));
+        self.scan_cache = Some((self.oam_gen, any));
+        any
+    }
+
     /// Mode 2: pick the first ten sprites (in OAM order) that cover this line.
     fn oam_scan(&mut self) {
         let height: u8 = if self.lcdc & 4 != 0 { 16 } else { 8 };
         // Sprite Y is the screen line plus 16: it covers lines y-16 .. y-16+height.
         let ly16 = self.line.wrapping_add(16);
+        if self.line <= 153 && !self.any_sprite_on_screen() {
+            self.sprite_count = 0;
+            return;
+        }
         let mut n = 0;
         for i in 0..40u8 {
             // Unsigned: LY + 16 is at least 16 and a sprite is at most 16 high, so one that

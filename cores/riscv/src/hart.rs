@@ -152,9 +152,9 @@ pub struct Hart {
     tlb: Box<[TlbEntry; TLB_SIZE]>,
     /// Pages where a load needs no check beyond the entry: translated (with paging),
     /// readable RAM. Dropped whenever translation, privilege or page flags change.
-    fast_read: Box<[FastEntry; FAST_SIZE]>,
+    fast_read: [FastEntry; FAST_SIZE],
     /// The same for stores: writable RAM holding neither decoded code nor a device.
-    fast_write: Box<[FastEntry; FAST_SIZE]>,
+    fast_write: [FastEntry; FAST_SIZE],
     pub vm_fetch: bool,
     pub vm_data: bool,
     /// Virtual address of the block being run (`block.rs`); handlers add their offset.
@@ -196,8 +196,8 @@ impl Hart {
             htif_exit: None,
             hooks: Hooks::new(),
             tlb: Box::new([TlbEntry::default(); TLB_SIZE]),
-            fast_read: Box::new([FAST_EMPTY; FAST_SIZE]),
-            fast_write: Box::new([FAST_EMPTY; FAST_SIZE]),
+            fast_read: [FAST_EMPTY; FAST_SIZE],
+            fast_write: [FAST_EMPTY; FAST_SIZE],
             vm_fetch: false,
             vm_data: false,
             block_pc: 0,

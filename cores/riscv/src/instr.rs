@@ -52,7 +52,7 @@ pub enum Op {
 /// the CSR number for Zicsr, the shift amount for shifts, or the raw bits when illegal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 // Eight-byte alignment lets a decoded instruction move as two whole words (a copy through
-// mixed-width stores stalls store forwarding in the interpreter's hot loop).
+// mixed-width stores stalls store forwarding in the exact interpreter's loop).
 #[repr(C, align(8))]
 pub struct Instr {
     pub op: Op,

@@ -10,16 +10,23 @@
 //! - `instr.rs`, `decode.rs`: the [`Instr`] type and the decoder (32-bit and compressed,
 //!   RV32 and RV64). `disasm.rs` prints it as GNU objdump (binutils 2.40) does.
 //! - `hart.rs`: registers, RAM (`mem.rs`), the decode cache, Sv39/Sv32 translation with a
-//!   TLB, device dispatch (`devices.rs`). `exec.rs`: one match arm per [`Op`]; `fpu.rs`:
+//!   TLB and the fast data TLBs, device dispatch (`devices.rs`). `exec.rs`: the exact
+//!   interpreter, one match arm per [`Op`]; `alu.rs`: one helper per integer op; `fpu.rs`:
 //!   IEEE arithmetic with rounding modes and flags; `csr.rs`: CSRs, traps, interrupts.
+//! - `block.rs`: the block cache that runs code when no hook is active (blocks of decoded
+//!   instructions, chained); `handlers.rs`: one handler per hot op, tail-calling the next.
 //! - `linux/`: system calls, the file sandbox, the initial stack. `elf.rs`: loading;
 //!   `debug.rs`: symbols and DWARF lines; `machine.rs`: the `Machine` trait and the run
 //!   loop; `snapshot.rs`: save states.
 //!
 //! ## Invariants
-//! - The decode cache is keyed by physical address and stays coherent by itself: a page
-//!   holding decoded code carries the `CODE` flag, and any store to it (guest, kernel or
-//!   debugger) drops the page's decoded instructions. `fence.i` therefore has nothing to do.
+//! - The decode cache and the block cache are keyed by physical address and stay coherent
+//!   by themselves: a page holding decoded code carries the `CODE` flag, and any store to it
+//!   (guest, kernel or debugger) drops the page's decoded instructions and blocks, even a
+//!   store into the block being run. `fence.i` therefore has nothing to do.
+//! - With a hook active (breakpoints, watchpoints, tracing) every instruction takes the
+//!   exact path (`exec.rs`); otherwise blocks run, and any instruction a handler cannot
+//!   finish on its fast path is redone on the exact path, so both give the same results.
 //! - A decoded `rd = x0` writes to the scratch register 32, so the interpreter never
 //!   branches on x0.
 //! - Everything that can change interrupt state or translation calls

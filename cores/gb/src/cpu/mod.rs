@@ -156,6 +156,13 @@ impl Cpu {
     /// the run loops, which then keep the CPU state in registers across instructions.
     #[inline(always)]
     pub fn step<B: Bus>(&mut self, bus: &mut B) -> Outcome {
+        // The common case first: running, no EI or HALT bug pending, no interrupt to take.
+        let special = self.stopped | self.halted | self.ei_delay | self.halt_bug;
+        if !special && (!self.ime || bus.pending_interrupts() == 0) {
+            let opcode = bus.read_cycle(self.pc);
+            self.pc = self.pc.wrapping_add(1);
+            return self.dispatch_op(bus, opcode);
+        }
         if self.stopped {
             bus.tick_cycle();
             if bus.stop_wakeup() {
