@@ -196,6 +196,13 @@ fn the_registry_lists_unique_panels_and_the_default_layout_shows_them_all() {
     }
 }
 
+/// The whole window of `app` at 1280x800, as the user sees it.
+fn window(app: WorkbenchApp) -> Harness<'static, WorkbenchApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app)
+}
+
 /// Step the harness until `done` holds for the app's latest snapshot.
 fn wait_for(harness: &mut Harness<'_, WorkbenchApp>, what: &str, done: impl Fn(&Snapshot) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -216,9 +223,7 @@ fn wait_for(harness: &mut Harness<'_, WorkbenchApp>, what: &str, done: impl Fn(&
 fn breakpoint_set_through_the_ui_stops_the_machine() {
     let ctx = egui::Context::default();
     let app = WorkbenchApp::new(&ctx, None, AppOptions::default()).expect("the app starts");
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    let mut harness = window(app);
     harness.state().send(Command::Load {
         machine: machine(),
         program: "smiley.ch8".into(),
@@ -266,9 +271,7 @@ fn breakpoint_set_through_the_ui_stops_the_machine() {
 fn typing_in_a_text_field_never_reaches_the_guest() {
     let ctx = egui::Context::default();
     let app = WorkbenchApp::new(&ctx, None, AppOptions::default()).expect("the app starts");
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    let mut harness = window(app);
     harness.state().send(Command::Load {
         machine: machine(),
         program: "smiley.ch8".into(),
@@ -434,9 +437,7 @@ fn a_file_that_cannot_be_loaded_is_a_notice_in_the_window() {
     let mut app = WorkbenchApp::new(&ctx, None, AppOptions::default()).expect("the app starts");
     app.open(&empty);
     app.open(&dir.join("missing.ch8"));
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    let mut harness = window(app);
     harness.run_steps(2);
     // One line each, naming the file; the app keeps running with nothing loaded.
     let _ = harness.get_by_label_contains("empty.ch8");
@@ -545,9 +546,7 @@ fn dropping_a_file_on_the_window_loads_it() {
     std::fs::write(&on_disk, PROGRAM).expect("write");
     let ctx = egui::Context::default();
     let app = WorkbenchApp::new(&ctx, None, AppOptions::default()).expect("the app starts");
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    let mut harness = window(app);
     harness.input_mut().dropped_files.push(Arc::new(Dropped {
         path: on_disk.clone(),
         bytes: Vec::new(),
@@ -577,9 +576,7 @@ fn a_file_dialog_answer_opens_the_program_and_a_cancel_changes_nothing() {
     std::fs::write(&on_disk, PROGRAM).expect("write");
     let ctx = egui::Context::default();
     let app = WorkbenchApp::new(&ctx, None, AppOptions::default()).expect("the app starts");
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    let mut harness = window(app);
     harness.run_steps(2);
     assert!(!harness.state().dialog_open());
     let ctx = harness.ctx.clone();
@@ -609,9 +606,7 @@ fn the_app_runs_with_gamepads_on_and_no_device() {
         ..AppOptions::default()
     };
     let app = WorkbenchApp::new(&ctx, None, options).expect("the app starts");
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    let mut harness = window(app);
     harness.state().send(Command::Load {
         machine: machine(),
         program: "smiley.ch8".into(),
