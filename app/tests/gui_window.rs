@@ -85,6 +85,19 @@ fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// The app on `rom` in the Xvfb display, with its config and runtime folders under `work`.
+fn app_command(exe: &Path, rom: &Path, x: &Xvfb, work: &Path) -> Command {
+    let runtime = work.join("runtime");
+    std::fs::create_dir_all(&runtime).expect("runtime folder");
+    let mut cmd = Command::new(exe);
+    cmd.arg(rom)
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("WORKBENCH_CONFIG_DIR", work.join("config"));
+    cmd
+}
+
 fn wait_with_timeout(mut child: Child, limit: Duration) -> std::process::Output {
     let deadline = Instant::now() + limit;
     loop {
@@ -137,14 +150,7 @@ fn window_shows_the_rom_and_exits_cleanly() {
 
     let x = Xvfb::start();
     let shot = work.join("window.png");
-    let runtime = work.join("runtime");
-    std::fs::create_dir_all(&runtime).unwrap();
-    let child = Command::new(exe)
-        .arg(&rom)
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("WORKBENCH_CONFIG_DIR", work.join("config"))
+    let child = app_command(Path::new(exe), &rom, &x, &work)
         .env("WORKBENCH_SCREENSHOT", &shot)
         .env("WORKBENCH_SCREENSHOT_AFTER_FRAMES", FRAMES.to_string())
         .env("WORKBENCH_EXIT_AFTER_SCREENSHOT", "1")
@@ -239,17 +245,10 @@ fn window_stops_at_a_breakpoint_set_by_clicking() {
     let work = temp_dir("breakpoint");
     let rom = work.join("smiley.ch8");
     std::fs::write(&rom, SMILEY).unwrap();
-    let runtime = work.join("runtime");
-    std::fs::create_dir_all(&runtime).unwrap();
     let x = Xvfb::start();
     let script = "wait running; click Pause; wait paused; click Reset; wait reset; \
                   click gutter 0x216; wait breakpoint 0x216; click Run; wait stop 0x216";
-    let child = Command::new(env!("CARGO_BIN_EXE_workbench"))
-        .arg(&rom)
-        .env("DISPLAY", &x.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("WORKBENCH_CONFIG_DIR", work.join("config"))
+    let child = app_command(Path::new(env!("CARGO_BIN_EXE_workbench")), &rom, &x, &work)
         .env("WORKBENCH_UI_SCRIPT", script)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
