@@ -36,7 +36,7 @@ fn main() -> ExitCode {
             scoreboard(&root, if suites.is_empty() { &["chip8", "gb", "bad-input"] } else { &suites })
         }
         Some("os-test") => build_os(&root).and_then(|_| os::test_host(&root)).and_then(|()| os::test_qemu(&root)),
-        Some("setup") => setup(&[BUILD_PACKAGES, WINDOW_PACKAGES, GUEST_PACKAGES, PEER_PACKAGES]),
+        Some("setup") => setup(&[BUILD_PACKAGES, WINDOW_PACKAGES, GUEST_PACKAGES, PEER_PACKAGES]).and_then(|()| add_zig()),
         _ => Err("usage: cargo xtask run [ARGS...] | test [--no-setup] | bench [chip8|gb|ui|lang|riscv|os|x86]... | os | os-test | scoreboard [SUITE...] | setup".into()),
     };
     match result {
@@ -107,6 +107,16 @@ fn add_os_target() -> Result<(), String> {
     Ok(())
 }
 
+/// Zig, from PyPI, as the cross C compiler for musl and RV32 Linux programs (Debian ships
+/// neither a riscv64 musl nor an rv32 glibc toolchain); run as `python3 -m ziglang cc`.
+fn add_zig() -> Result<(), String> {
+    let present = Command::new("python3").args(["-m", "ziglang", "version"]).output().is_ok_and(|o| o.status.success());
+    if !present {
+        sh("python3", &["-m", "pip", "install", "-q", "ziglang"])?;
+    }
+    Ok(())
+}
+
 fn sh(program: &str, args: &[&str]) -> Result<(), String> {
     status(Command::new(program).args(args))
 }
@@ -144,6 +154,7 @@ fn build_os(root: &Path) -> Result<PathBuf, String> {
 fn test(root: &Path, args: &[String]) -> Result<(), String> {
     if !args.iter().any(|a| a == "--no-setup") {
         setup(&[BUILD_PACKAGES, WINDOW_PACKAGES, GUEST_PACKAGES, PEER_PACKAGES])?;
+        add_zig()?;
     }
     let started = std::time::Instant::now();
     let step = |name: &str| eprintln!("\n==== xtask test: {name} ({:.0} s so far)", started.elapsed().as_secs_f64());
