@@ -67,9 +67,20 @@ impl Hart {
         v
     }
 
-    /// The pending-interrupt bits, with the timer and software bits from the CLINT.
+    /// The pending-interrupt bits, with the timer and software bits from the CLINT and the
+    /// external bits from the PLIC (context 0 drives MEIP, context 1 SEIP, which reads as
+    /// the software-written bit or the PLIC's).
     pub fn mip(&self) -> u64 {
         let mut mip = self.csr.mip;
+        let levels = crate::devices::irq_levels(&self.uart);
+        if levels != 0 {
+            if self.plic.irq(0, levels) {
+                mip |= 1 << IRQ_MEI;
+            }
+            if self.plic.irq(1, levels) {
+                mip |= 1 << IRQ_SEI;
+            }
+        }
         if self.clint.mtime(self.instret) >= self.clint.mtimecmp {
             mip |= 1 << IRQ_MTI;
         }

@@ -1,7 +1,11 @@
-//! Devices of the bare-metal machine: CLINT timer, 16550 UART and HTIF (tohost/fromhost).
-//! Addresses follow QEMU's virt board.
+//! Devices of the bare-metal machine: CLINT timer, 16550 UART, the PLIC (`plic.rs`) and
+//! HTIF (tohost/fromhost). Addresses follow QEMU's virt board.
+
+pub mod plic;
 
 use std::collections::VecDeque;
+
+pub use plic::{Plic, PLIC_BASE, PLIC_SIZE};
 
 pub const CLINT_BASE: u64 = 0x0200_0000;
 pub const CLINT_SIZE: u64 = 0x1_0000;
@@ -55,7 +59,9 @@ fn merge(old: u64, shift: u64, len: u64, value: u64) -> u64 {
     (old & !m) | ((value << shift) & m)
 }
 
-/// A 16550-style UART: transmit goes to the serial output, receive from a queue.
+/// A 16550-style UART: transmit goes to the serial output, receive from a queue. It raises
+/// its interrupt line (PLIC source 10) for received data (IER bit 0) and for an empty
+/// transmit register (IER bit 1) as QEMU's does; transmission is instant.
 #[derive(Default)]
 pub struct Uart {
     pub rx: VecDeque<u8>,
@@ -66,9 +72,40 @@ pub struct Uart {
     scr: u8,
     dll: u8,
     dlm: u8,
+    /// The "transmitter holding register empty" interrupt is waiting to be seen: set when
+    /// it is enabled and after each byte sent, cleared by reading IIR while it is the
+    /// reported cause.
+    thr_ipending: bool,
 }
 
+const IER_RDA: u8 = 1;
+const IER_THRE: u8 = 2;
+const IIR_NONE: u8 = 0x01;
+const IIR_THRE: u8 = 0x02;
+const IIR_RDA: u8 = 0x04;
+/// IIR bits 7:6 say the FIFOs are enabled.
+const IIR_FIFO: u8 = 0xc0;
+
+/// Number of bytes [`Uart::regs`] returns.
+pub const UART_REGS: usize = 7;
+
 impl Uart {
+    /// The interrupt identification: received data first, then transmitter empty.
+    fn iir(&self) -> u8 {
+        if self.ier & IER_RDA != 0 && !self.rx.is_empty() {
+            IIR_RDA
+        } else if self.ier & IER_THRE != 0 && self.thr_ipending {
+            IIR_THRE
+        } else {
+            IIR_NONE
+        }
+    }
+
+    /// The interrupt line to the PLIC.
+    pub fn irq(&self) -> bool {
+        self.iir() != IIR_NONE
+    }
+
     pub fn read(&mut self, off: u64) -> u8 {
         let dlab = self.lcr & 0x80 != 0;
         match off {
@@ -76,8 +113,13 @@ impl Uart {
             0 => self.rx.pop_front().unwrap_or(0),
             1 if dlab => self.dlm,
             1 => self.ier,
-            // IIR: no interrupt pending, FIFOs enabled.
-            2 => 0xc1,
+            2 => {
+                let iir = self.iir();
+                if iir == IIR_THRE {
+                    self.thr_ipending = false;
+                }
+                IIR_FIFO | iir
+            }
             3 => self.lcr,
             4 => self.mcr,
             5 => 0x60 | (!self.rx.is_empty()) as u8,
@@ -91,9 +133,18 @@ impl Uart {
         let dlab = self.lcr & 0x80 != 0;
         match off {
             0 if dlab => self.dll = value,
-            0 => self.tx.push(value),
+            0 => {
+                self.tx.push(value);
+                self.thr_ipending = true;
+            }
             1 if dlab => self.dlm = value,
-            1 => self.ier = value & 0x0f,
+            1 => {
+                let value = value & 0x0f;
+                if value & IER_THRE != 0 && self.ier & IER_THRE == 0 {
+                    self.thr_ipending = true;
+                }
+                self.ier = value;
+            }
             3 => self.lcr = value,
             4 => self.mcr = value,
             7 => self.scr = value,
@@ -102,12 +153,14 @@ impl Uart {
     }
 
     /// The registers that a save state must keep.
-    pub fn regs(&self) -> [u8; 6] {
-        [self.ier, self.lcr, self.mcr, self.scr, self.dll, self.dlm]
+    pub fn regs(&self) -> [u8; UART_REGS] {
+        [self.ier, self.lcr, self.mcr, self.scr, self.dll, self.dlm, self.thr_ipending as u8]
     }
 
-    pub fn set_regs(&mut self, r: [u8; 6]) {
-        [self.ier, self.lcr, self.mcr, self.scr, self.dll, self.dlm] = r;
+    pub fn set_regs(&mut self, r: [u8; UART_REGS]) {
+        let thr;
+        [self.ier, self.lcr, self.mcr, self.scr, self.dll, self.dlm, thr] = r;
+        self.thr_ipending = thr != 0;
     }
 }
 
@@ -130,4 +183,9 @@ pub fn htif_command(value: u64) -> HtifCommand {
         (1, 1) => HtifCommand::Putchar(value as u8),
         _ => HtifCommand::Other,
     }
+}
+
+/// The device interrupt lines into the PLIC, bit n = source n.
+pub fn irq_levels(uart: &Uart) -> u64 {
+    (uart.irq() as u64) << plic::UART_IRQ
 }

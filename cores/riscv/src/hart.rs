@@ -4,7 +4,7 @@
 use wb_machine::{Access, Hooks};
 
 use crate::decode::{Xlen, decode, instr_len};
-use crate::devices::{self, Clint, HtifCommand, Uart};
+use crate::devices::{self, Clint, HtifCommand, Plic, Uart};
 use crate::instr::{Instr, Op};
 use crate::mem::{self, Memory, PAGE_SHIFT};
 
@@ -144,6 +144,7 @@ pub struct Hart {
     pub bare: bool,
     pub clint: Clint,
     pub uart: Uart,
+    pub plic: Plic,
     pub tohost: Option<u64>,
     pub fromhost: Option<u64>,
     /// Set when the guest asked to stop (HTIF exit): the raw HTIF exit value.
@@ -191,6 +192,7 @@ impl Hart {
             bare,
             clint: Clint::default(),
             uart: Uart::default(),
+            plic: Plic::default(),
             tohost: None,
             fromhost: None,
             htif_exit: None,
@@ -538,7 +540,15 @@ impl Hart {
             return Some(self.clint.read(phys - devices::CLINT_BASE, len64, self.instret));
         }
         if (devices::UART_BASE..devices::UART_BASE + devices::UART_SIZE).contains(&phys) {
+            // A read can only lower the UART's interrupt line: no event to look at.
             return Some(self.uart.read(phys - devices::UART_BASE) as u64);
+        }
+        if (devices::PLIC_BASE..devices::PLIC_BASE + devices::PLIC_SIZE).contains(&phys) {
+            let off = phys - devices::PLIC_BASE;
+            let levels = devices::irq_levels(&self.uart);
+            let lo = self.plic.read(off, levels) as u64;
+            // (A claim only withdraws a request: no event to look at.)
+            return Some(if len == 8 { lo | (self.plic.read(off + 4, levels) as u64) << 32 } else { lo });
         }
         None
     }
@@ -552,6 +562,19 @@ impl Hart {
         }
         if (devices::UART_BASE..devices::UART_BASE + devices::UART_SIZE).contains(&phys) {
             self.uart.write(phys - devices::UART_BASE, value as u8);
+            // A byte sent or a new IER can raise the UART's interrupt line.
+            if self.uart.irq() {
+                self.request_event();
+            }
+            return true;
+        }
+        if (devices::PLIC_BASE..devices::PLIC_BASE + devices::PLIC_SIZE).contains(&phys) {
+            let off = phys - devices::PLIC_BASE;
+            self.plic.write(off, value as u32);
+            if len == 8 {
+                self.plic.write(off + 4, (value >> 32) as u32);
+            }
+            self.request_event();
             return true;
         }
         false

@@ -4,15 +4,16 @@
 //! objdump-style disassembler consume. A program is either a static Linux executable, run in
 //! user mode with the system calls emulated over a sandboxed folder (as `qemu-riscv64`
 //! does), or a bare-metal image on a QEMU-virt-like machine (M/S/U modes, Sv39/Sv32, CLINT,
-//! 16550 UART, HTIF). [`RiscV`] is the only type the rest of Workbench sees.
+//! PLIC, 16550 UART, HTIF). [`RiscV`] is the only type the rest of Workbench sees.
 //!
 //! ## Code map
 //! - `instr.rs`, `decode.rs`: the [`Instr`] type and the decoder (32-bit and compressed,
 //!   RV32 and RV64). `disasm.rs` prints it as GNU objdump (binutils 2.40) does.
 //! - `hart.rs`: registers, RAM (`mem.rs`), the decode cache, Sv39/Sv32 translation with a
-//!   TLB and the fast data TLBs, device dispatch (`devices.rs`). `exec.rs`: the exact
-//!   interpreter, one match arm per [`Op`]; `alu.rs`: one helper per integer op; `fpu.rs`:
-//!   IEEE arithmetic with rounding modes and flags; `csr.rs`: CSRs, traps, interrupts.
+//!   TLB and the fast data TLBs, device dispatch (`devices.rs`, the PLIC in
+//!   `devices/plic.rs`). `exec.rs`: the exact interpreter, one match arm per [`Op`];
+//!   `alu.rs`: one helper per integer op; `fpu.rs`: IEEE arithmetic with rounding modes and
+//!   flags; `csr.rs`: CSRs, traps, interrupts.
 //! - `block.rs`: the block cache that runs code when no hook is active (blocks of decoded
 //!   instructions, chained); `handlers.rs`: one handler per hot op, tail-calling the next.
 //! - `linux/`: system calls, the file sandbox, the initial stack. `elf.rs`: loading;
@@ -221,7 +222,7 @@ fn load_linux(image: &elf::Image, opts: &LinuxOptions) -> Result<(Hart, Option<L
         return Err(LoadError::Unsupported("arguments and environment do not fit on the stack".into()));
     }
     hart.write_bytes(sp, &bytes, false);
-    hart.x[2] = sp;
+    hart.x[2] = hart.sx(sp); // RV32 registers hold sign-extended values
     hart.pc = image.entry;
     Ok((hart, Some(os)))
 }

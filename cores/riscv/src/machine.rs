@@ -238,7 +238,11 @@ impl Machine for RiscV {
     fn serial_in(&mut self, bytes: &[u8]) {
         match self.linux.as_mut() {
             Some(os) => os.stdin.extend(bytes),
-            None => self.hart.uart.rx.extend(bytes),
+            None => {
+                self.hart.uart.rx.extend(bytes);
+                // The UART's interrupt line may rise: look at interrupts before going on.
+                self.hart.request_event();
+            }
         }
     }
 

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use wb_machine::state::{self, Reader, Writer};
 use wb_machine::StateError;
 
+use crate::devices::{Plic, UART_REGS};
 use crate::hart::Csrs;
 use crate::linux::fs::{self, Fd};
 use crate::mem::{self, PAGE_SHIFT, PAGE_SIZE};
 use crate::RiscV;
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const PERMS: u8 = mem::R | mem::W | mem::X;
 
 fn csr_fields(c: &mut Csrs) -> [&mut u64; 20] {
@@ -67,6 +68,7 @@ impl RiscV {
             w.u8(r);
         }
         w.bytes(&h.uart.rx.iter().copied().collect::<Vec<_>>());
+        h.plic.save(&mut w);
         w.bool(h.htif_exit.is_some()).u64(h.htif_exit.unwrap_or(0));
         w.bool(self.exit.is_some()).u32(self.exit.unwrap_or(0) as u32);
         if let Some(os) = &self.linux {
@@ -140,11 +142,12 @@ impl RiscV {
             *field = r.u64()?;
         }
         let (msip, mtimecmp, mtime_offset) = (r.bool()?, r.u64()?, r.u64()?);
-        let mut uart_regs = [0u8; 6];
+        let mut uart_regs = [0u8; UART_REGS];
         for v in uart_regs.iter_mut() {
             *v = r.u8()?;
         }
         let uart_rx = r.blob()?.to_vec();
+        let plic = Plic::load(&mut r)?;
         let htif_exit = if r.bool()? { Some(r.u64()?) } else { r.u64().map(|_| None)? };
         let exit = if r.bool()? { Some(r.u32()? as i32) } else { r.u32().map(|_| None)? };
         let linux = if self.linux.is_some() {
@@ -234,6 +237,7 @@ impl RiscV {
         h.clint.mtime_offset = mtime_offset;
         h.uart.set_regs(uart_regs);
         h.uart.rx = uart_rx.into();
+        h.plic = plic;
         h.htif_exit = htif_exit;
         h.next_event = if h.bare { h.instret } else { u64::MAX };
         if let Some(tohost) = h.tohost.and_then(|a| h.mem.offset(a, 8)) {

@@ -132,6 +132,20 @@ fn files_inside_the_sandbox_and_refused_escapes() {
     assert!(!dir.join("new.txt").exists());
 }
 
+/// Time, seek/read/pread, fstat/stat, uname through glibc.
+#[test]
+fn time_seek_and_stat_calls() {
+    if !have(LINUX_GCC) {
+        return;
+    }
+    let dir = build_dir("syscalls");
+    let elf = build_linux(&dir, "linux/syscalls.c", &[]);
+    std::fs::write(dir.join("data.txt"), "first line\nsecond line\n").expect("write data");
+    let out = run_elf(&elf, &["data.txt"], None, MAX);
+    assert_eq!(out.code, Some(0), "{:?} {}", out.stop, out.stdout);
+    assert_eq!(out.stdout, syscalls_expected(64));
+}
+
 #[test]
 fn faults_traps_and_unimplemented_calls() {
     if !have(LINUX_GCC) {

@@ -124,3 +124,41 @@ pub fn stat_bytes(meta: Option<&std::fs::Metadata>, chr_dev: bool) -> [u8; 128] 
     }
     b
 }
+
+/// The 256-byte `struct statx` with the basic fields; `None` describes the terminal.
+pub fn statx_bytes(meta: Option<&std::fs::Metadata>) -> [u8; 256] {
+    use std::os::unix::fs::MetadataExt;
+    const STATX_BASIC_STATS: u64 = 0x7ff;
+    let mut b = [0u8; 256];
+    let mut put = |off: usize, v: u64, n: usize| b[off..off + n].copy_from_slice(&v.to_le_bytes()[..n]);
+    put(0, STATX_BASIC_STATS, 4);
+    match meta {
+        Some(m) => {
+            put(4, m.blksize(), 4);
+            put(16, m.nlink(), 4);
+            put(20, m.uid() as u64, 4);
+            put(24, m.gid() as u64, 4);
+            put(28, m.mode() as u64, 2);
+            put(32, m.ino(), 8);
+            put(40, m.size(), 8);
+            put(48, m.blocks(), 8);
+            // atime, btime (left zero: not in the basic mask), ctime, mtime.
+            let atime = (64, m.atime(), m.atime_nsec());
+            let times = [atime, (96, m.ctime(), m.ctime_nsec()), (112, m.mtime(), m.mtime_nsec())];
+            for (off, sec, nsec) in times {
+                put(off, sec as u64, 8);
+                put(off + 8, nsec as u64, 4);
+            }
+            let dev = m.dev();
+            put(136, ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff), 4);
+            put(140, (dev & 0xff) | ((dev >> 12) & !0xff), 4);
+        }
+        None => {
+            // A character device (the terminal): S_IFCHR | 0620.
+            put(4, 1024, 4);
+            put(16, 1, 4);
+            put(28, 0o20620, 2);
+        }
+    }
+    b
+}

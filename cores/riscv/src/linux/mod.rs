@@ -3,6 +3,7 @@
 
 pub mod fs;
 pub mod stack;
+mod vm;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -114,9 +115,19 @@ impl Linux {
     }
 
     /// Handle the `ecall` at the hart's pc. On `Continue`, a0 holds the result.
+    ///
+    /// Arguments are taken zero-extended to XLEN (RV32 registers hold sign-extended
+    /// values); `int` arguments that may be negative (dirfd, fd) are narrowed where used.
+    /// RV32 has the time64 and large-file variants of the asm-generic table: `_llseek`
+    /// (62), `fcntl64` (25), `mmap2` (222, offset in pages), `statx` (291),
+    /// `clock_gettime64` (403), `futex_time64` (422); it has no `fstat`, `newfstatat`,
+    /// `gettimeofday` or 32-bit `clock_gettime`.
     pub fn syscall(&mut self, hart: &mut Hart) -> SysOutcome {
-        let nr = hart.x[17];
-        let a = [hart.x[10], hart.x[11], hart.x[12], hart.x[13], hart.x[14], hart.x[15]];
+        let nr = hart.x[17] & hart.mask;
+        let m = hart.mask;
+        let a = [hart.x[10] & m, hart.x[11] & m, hart.x[12] & m, hart.x[13] & m, hart.x[14] & m, hart.x[15] & m];
+        let rv32 = hart.xlen_bits() == 32;
+        let word = if rv32 { 4 } else { 8 };
         let ret: i64 = match nr {
             17 => self.getcwd(hart, a[0], a[1]),
             23 => self.dup(a[0]),
@@ -129,6 +140,7 @@ impl Linux {
             56 => self.openat(hart, a[0], a[1], a[2]),
             57 => self.close(a[0]),
             61 => self.getdents64(hart, a[0], a[1], a[2]),
+            62 if rv32 => self.llseek(hart, a[0], a[1] << 32 | a[2], a[3], a[4]),
             62 => self.lseek(a[0], a[1] as i64, a[2]),
             63 => match self.read(hart, a[0], a[1], a[2]) {
                 Some(r) => r,
@@ -140,39 +152,54 @@ impl Linux {
                 None => return SysOutcome::Block,
             },
             66 => self.writev(hart, a[0], a[1], a[2]),
+            67 if rv32 => self.pread(hart, a[0], a[1], a[2], a[3] | a[4] << 32),
             67 => self.pread(hart, a[0], a[1], a[2], a[3]),
             78 => self.readlinkat(hart, a[1], a[2], a[3]),
-            79 => self.newfstatat(hart, a[0], a[1], a[2], a[3]),
-            80 => self.fstat(hart, a[0], a[1]),
+            79 if !rv32 => self.newfstatat(hart, a[0], a[1], a[2], a[3]),
+            80 if !rv32 => self.fstat(hart, a[0], a[1]),
             93 | 94 => return SysOutcome::Exit(a[0] as i32),
             96 => PID as i64,
-            98 => self.futex(hart, a[0], a[1], a[2]),
+            98 if !rv32 => self.futex(hart, a[0], a[1], a[2]),
+            422 => self.futex(hart, a[0], a[1], a[2]),
             99 => 0,
-            101 => 0,
-            113 => self.clock_gettime(hart, a[0], a[1]),
+            // nanosleep, clock_nanosleep(_time64): guest time is instructions retired, so
+            // a sleep returns at once.
+            101 | 115 if !rv32 => 0,
+            407 => 0,
+            113 if !rv32 => self.clock_gettime(hart, a[0], a[1]),
+            403 => self.clock_gettime(hart, a[0], a[1]),
+            114 if !rv32 => self.clock_getres(hart, a[1]),
+            406 => self.clock_getres(hart, a[1]),
+            123 => self.sched_getaffinity(hart, a[1], a[2], word),
             124 => 0,
-            129 | 131 => {
-                // kill/tgkill of ourselves (abort): the process dies of the signal.
-                let sig = if nr == 129 { a[1] } else { a[2] };
+            129..=131 => {
+                // kill/tkill/tgkill of ourselves (abort): the process dies of the signal.
+                let sig = if nr == 131 { a[2] } else { a[1] };
                 return SysOutcome::Exit(128 + (sig as i32 & 0x7f));
             }
-            // sigaltstack, rt_sigaction, rt_sigprocmask: accepted; the old values read as empty.
-            132 => self.zero_out(hart, a[1], 24),
-            134 => self.zero_out(hart, a[2], 24),
+            // sigaltstack, rt_sigaction, rt_sigprocmask: accepted; the old values read as
+            // empty (stack_t and struct sigaction are three words and two words + mask).
+            132 => self.zero_out(hart, a[1], 3 * word as usize),
+            134 => self.zero_out(hart, a[2], 2 * word as usize + 8),
             135 => self.zero_out(hart, a[2], 8),
             160 => self.uname(hart, a[0]),
-            163 => self.getrlimit(hart, a[0], a[1]),
-            169 => self.gettimeofday(hart, a[0]),
+            163 if !rv32 => self.getrlimit(hart, a[0], a[1]),
+            169 if !rv32 => self.gettimeofday(hart, a[0]),
             172 | 178 => PID as i64,
             173 => PID as i64 - 1,
             174..=177 => stack::UID as i64,
             214 => self.brk(hart, a[0]) as i64,
             215 => self.munmap(hart, a[0], a[1]),
-            222 => self.mmap(hart, a[0], a[1], a[2], a[3], a[4] as i64, a[5]),
+            216 => self.mremap(hart, a[0], a[1], a[2], a[3]),
+            222 => {
+                let off = if rv32 { a[5] << mem::PAGE_SHIFT } else { a[5] };
+                self.mmap(hart, a[0], a[1], a[2], a[3], a[4] as i32 as i64, off)
+            }
             226 => self.mprotect(hart, a[0], a[1], a[2]),
             233 => 0,
             261 => self.prlimit(hart, a[1], a[3]),
             278 => self.getrandom(hart, a[0], a[1]),
+            291 => self.statx(hart, a[0], a[1], a[2], a[4]),
             _ => {
                 if self.enosys_logged.insert(nr) && self.host_stdio {
                     eprintln!("workbench: riscv: unimplemented system call {nr} returns ENOSYS");
@@ -180,7 +207,7 @@ impl Linux {
                 -ENOSYS
             }
         };
-        hart.x[10] = ret as u64;
+        hart.x[10] = hart.sx(ret as u64);
         SysOutcome::Continue
     }
 
@@ -233,7 +260,7 @@ impl Linux {
 
     /// Host folder a relative path of `dirfd` starts from.
     fn base_dir(&mut self, dirfd: u64) -> Result<PathBuf, i64> {
-        if dirfd as i64 == AT_FDCWD {
+        if dirfd as i32 as i64 == AT_FDCWD {
             return Ok(self.sandbox.root.clone());
         }
         match self.fd(dirfd) {
@@ -486,13 +513,30 @@ impl Linux {
         }
     }
 
-    fn stat_of(&mut self, fd: u64) -> Result<[u8; 128], i64> {
-        match self.fd(fd) {
-            Some(Fd::Stdin | Fd::Stdout | Fd::Stderr) => Ok(fs::stat_bytes(None, true)),
-            Some(Fd::File { file, .. }) => file.metadata().map(|m| fs::stat_bytes(Some(&m), false)).map_err(|e| io_errno(&e)),
-            Some(Fd::Dir { path, .. }) => std::fs::metadata(path).map(|m| fs::stat_bytes(Some(&m), false)).map_err(|e| io_errno(&e)),
-            None => Err(EBADF),
+    /// `_llseek` of RV32: the 64-bit offset comes in two registers and the new position
+    /// goes to `*result`.
+    fn llseek(&mut self, hart: &mut Hart, fd: u64, off: u64, result: u64, whence: u64) -> i64 {
+        let pos = self.lseek(fd, off as i64, whence);
+        if pos < 0 {
+            return pos;
         }
+        if self.put(hart, result, &(pos as u64).to_le_bytes()) { 0 } else { -EFAULT }
+    }
+
+    /// The metadata behind `fd`; `None` for the console (a character device).
+    fn fd_meta(&mut self, fd: u64) -> Result<Option<std::fs::Metadata>, i64> {
+        let meta = match self.fd(fd) {
+            Some(Fd::Stdin | Fd::Stdout | Fd::Stderr) => return Ok(None),
+            Some(Fd::File { file, .. }) => file.metadata(),
+            Some(Fd::Dir { path, .. }) => std::fs::metadata(path),
+            None => return Err(EBADF),
+        };
+        meta.map(Some).map_err(|e| io_errno(&e))
+    }
+
+    fn stat_of(&mut self, fd: u64) -> Result<[u8; 128], i64> {
+        let meta = self.fd_meta(fd)?;
+        Ok(fs::stat_bytes(meta.as_ref(), meta.is_none()))
     }
 
     fn fstat(&mut self, hart: &mut Hart, fd: u64, buf: u64) -> i64 {
@@ -514,6 +558,26 @@ impl Linux {
             Ok(m) => if self.put(hart, buf, &fs::stat_bytes(Some(&m), false)) { 0 } else { -EFAULT },
             Err(e) => -io_errno(&e),
         }
+    }
+
+    /// statx (the only stat call of RV32): `AT_EMPTY_PATH` with "" describes `dirfd`.
+    fn statx(&mut self, hart: &mut Hart, dirfd: u64, path: u64, flags: u64, buf: u64) -> i64 {
+        let meta = if flags & AT_EMPTY_PATH != 0 && self.cstring(hart, path).is_some_and(|p| p.is_empty()) {
+            match self.fd_meta(dirfd) {
+                Ok(m) => m,
+                Err(e) => return -e,
+            }
+        } else {
+            let host = match self.guest_path(hart, dirfd, path) {
+                Ok(h) => h,
+                Err(e) => return -e,
+            };
+            match std::fs::metadata(&host) {
+                Ok(m) => Some(m),
+                Err(e) => return -io_errno(&e),
+            }
+        };
+        if self.put(hart, buf, &fs::statx_bytes(meta.as_ref())) { 0 } else { -EFAULT }
     }
 
     fn faccessat(&mut self, hart: &Hart, dirfd: u64, path: u64) -> i64 {
@@ -604,118 +668,6 @@ impl Linux {
         cwd.len() as i64
     }
 
-    // ---- memory ----
-
-    fn brk(&mut self, hart: &mut Hart, addr: u64) -> u64 {
-        if addr < self.brk_start || addr > BRK_LIMIT {
-            return self.brk;
-        }
-        let (old_end, new_end) = (page_up(self.brk), page_up(addr));
-        if new_end > old_end {
-            if self.vmas.range(..new_end).next_back().is_some_and(|(_, &e)| e > old_end) {
-                return self.brk;
-            }
-            hart.set_perms(old_end, new_end - old_end, mem::R | mem::W);
-        } else if new_end < old_end {
-            zero_range(hart, new_end, old_end - new_end);
-        }
-        self.brk = addr;
-        addr
-    }
-
-    fn find_free(&self, len: u64) -> Option<u64> {
-        let mut top = MMAP_TOP;
-        for (&start, &end) in self.vmas.range(..MMAP_TOP).rev() {
-            if end.min(MMAP_TOP) + len <= top {
-                return Some(top - len);
-            }
-            top = top.min(start);
-        }
-        (top >= MMAP_BASE + len).then(|| top - len)
-    }
-
-    fn unmap(&mut self, hart: &mut Hart, start: u64, len: u64) {
-        let end = start + len;
-        let hits: Vec<(u64, u64)> = self.vmas.range(..end).filter(|(_, e)| **e > start).map(|(s, e)| (*s, *e)).collect();
-        for (s, e) in hits {
-            self.vmas.remove(&s);
-            if s < start {
-                self.vmas.insert(s, start);
-            }
-            if e > end {
-                self.vmas.insert(end, e);
-            }
-        }
-        zero_range(hart, start, len);
-    }
-
-    #[allow(clippy::too_many_arguments)] // the system call's six arguments
-    fn mmap(&mut self, hart: &mut Hart, addr: u64, len: u64, prot: u64, flags: u64, fd: i64, off: u64) -> i64 {
-        const MAP_FIXED: u64 = 0x10;
-        const MAP_ANONYMOUS: u64 = 0x20;
-        if len == 0 || addr & (PAGE_SIZE - 1) != 0 || off & (PAGE_SIZE - 1) != 0 {
-            return -EINVAL;
-        }
-        let len = page_up(len);
-        let start = if flags & MAP_FIXED != 0 {
-            if addr.checked_add(len).is_none_or(|e| e > STACK_TOP - STACK_SIZE) || addr < PAGE_SIZE {
-                return -ENOMEM;
-            }
-            addr
-        } else {
-            match self.find_free(len) {
-                Some(s) => s,
-                None => return -ENOMEM,
-            }
-        };
-        // Read the file first so that a bad fd leaves the address space alone.
-        let contents = if flags & MAP_ANONYMOUS == 0 {
-            use std::os::unix::fs::FileExt;
-            match self.fd(fd as u64) {
-                Some(Fd::File { file, .. }) => {
-                    let mut buf = vec![0u8; len as usize];
-                    let mut got = 0;
-                    while got < buf.len() {
-                        match file.read_at(&mut buf[got..], off + got as u64) {
-                            Ok(0) => break,
-                            Ok(n) => got += n,
-                            Err(e) => return -io_errno(&e),
-                        }
-                    }
-                    buf.truncate(got);
-                    Some(buf)
-                }
-                Some(_) => return -EACCES,
-                None => return -EBADF,
-            }
-        } else {
-            None
-        };
-        self.unmap(hart, start, len);
-        self.vmas.insert(start, start + len);
-        hart.set_perms(start, len, prot_flags(prot));
-        if let Some(c) = contents {
-            hart.write_bytes(start, &c, false);
-        }
-        start as i64
-    }
-
-    fn munmap(&mut self, hart: &mut Hart, addr: u64, len: u64) -> i64 {
-        if addr & (PAGE_SIZE - 1) != 0 || len == 0 || addr.checked_add(len).is_none_or(|e| e > MEM_SIZE) {
-            return -EINVAL;
-        }
-        self.unmap(hart, addr, page_up(len));
-        0
-    }
-
-    fn mprotect(&mut self, hart: &mut Hart, addr: u64, len: u64, prot: u64) -> i64 {
-        if addr & (PAGE_SIZE - 1) != 0 || addr.checked_add(len).is_none_or(|e| e > MEM_SIZE) {
-            return -EINVAL;
-        }
-        hart.set_perms(addr, page_up(len), prot_flags(prot));
-        0
-    }
-
     // ---- time, identity, limits ----
 
     fn now_ns(&self, hart: &Hart, realtime: bool) -> u64 {
@@ -723,11 +675,22 @@ impl Linux {
     }
 
     fn clock_gettime(&mut self, hart: &mut Hart, clock: u64, tp: u64) -> i64 {
-        let ns = self.now_ns(hart, clock == 0);
+        // CLOCK_REALTIME, _COARSE, _ALARM and TAI follow the wall clock; the rest start at 1 s.
+        let ns = self.now_ns(hart, matches!(clock, 0 | 5 | 8 | 11));
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
         b[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
         if self.put(hart, tp, &b) { 0 } else { -EFAULT }
+    }
+
+    /// Every clock ticks in nanoseconds.
+    fn clock_getres(&mut self, hart: &mut Hart, res: u64) -> i64 {
+        if res == 0 {
+            return 0;
+        }
+        let mut b = [0u8; 16];
+        b[8] = 1;
+        if self.put(hart, res, &b) { 0 } else { -EFAULT }
     }
 
     fn gettimeofday(&mut self, hart: &mut Hart, tv: u64) -> i64 {
@@ -784,6 +747,16 @@ impl Linux {
         if self.put(hart, buf, &bytes) { len as i64 } else { -EFAULT }
     }
 
+    /// One CPU: the mask has bit 0 set and is one `long` long.
+    fn sched_getaffinity(&mut self, hart: &mut Hart, len: u64, mask: u64, word: u64) -> i64 {
+        if len < word {
+            return -EINVAL;
+        }
+        let mut bytes = vec![0u8; word as usize];
+        bytes[0] = 1;
+        if self.put(hart, mask, &bytes) { word as i64 } else { -EFAULT }
+    }
+
     fn futex(&mut self, hart: &mut Hart, uaddr: u64, op: u64, val: u64) -> i64 {
         match op & 0x7f {
             // FUTEX_WAIT: with one thread nobody could wake us; report the value changed.
@@ -796,15 +769,6 @@ impl Linux {
             _ => -ENOSYS,
         }
     }
-}
-
-/// Zero `[addr, addr+len)` and unmap its pages (forgetting decoded code there too).
-pub fn zero_range(hart: &mut Hart, addr: u64, len: u64) {
-    let Some(off) = hart.mem.offset(addr, len) else { return };
-    let zeros = vec![0u8; len as usize];
-    hart.write_bytes(addr, &zeros, false);
-    hart.set_perms(addr, len, 0);
-    let _ = off;
 }
 
 fn io_errno(e: &std::io::Error) -> i64 {

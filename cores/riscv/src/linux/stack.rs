@@ -87,3 +87,82 @@ pub fn build(top: u64, args: &[String], env: &[String], image: &Image, random: [
     out[s_at..s_at + strings.len()].copy_from_slice(&strings);
     (out, sp)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Xlen;
+
+    fn image(xlen: Xlen) -> Image {
+        Image {
+            xlen,
+            entry: 0x1_0100,
+            segments: Vec::new(),
+            phdr: 0x1_0040,
+            phent: 32,
+            phnum: 5,
+            linux: true,
+            symbols: Vec::new(),
+            tohost: None,
+            fromhost: None,
+        }
+    }
+
+    /// Word `n` above sp, `word` bytes wide.
+    fn word(bytes: &[u8], n: usize, word: usize) -> u64 {
+        let mut b = [0u8; 8];
+        b[..word].copy_from_slice(&bytes[n * word..(n + 1) * word]);
+        u64::from_le_bytes(b)
+    }
+
+    fn check(rv32: bool) {
+        let w = if rv32 { 4 } else { 8 };
+        let top = 0xf000_0000;
+        let args = vec!["prog".to_string(), "x".to_string()];
+        let env = vec!["A=b".to_string()];
+        let xlen = if rv32 { Xlen::X32 } else { Xlen::X64 };
+        let (bytes, sp) = build(top, &args, &env, &image(xlen), [7; 16], rv32);
+        assert_eq!(sp % 16, 0);
+        assert_eq!(sp + bytes.len() as u64, top);
+        let string_at = |addr: u64| {
+            let off = (addr - sp) as usize;
+            let end = bytes[off..].iter().position(|&b| b == 0).expect("NUL") + off;
+            String::from_utf8_lossy(&bytes[off..end]).into_owned()
+        };
+        assert_eq!(word(&bytes, 0, w), 2, "argc");
+        assert_eq!(string_at(word(&bytes, 1, w)), "prog");
+        assert_eq!(string_at(word(&bytes, 2, w)), "x");
+        assert_eq!(word(&bytes, 3, w), 0);
+        assert_eq!(string_at(word(&bytes, 4, w)), "A=b");
+        assert_eq!(word(&bytes, 5, w), 0);
+        let mut auxv = std::collections::BTreeMap::new();
+        let mut n = 6;
+        loop {
+            let (k, v) = (word(&bytes, n, w), word(&bytes, n + 1, w));
+            n += 2;
+            if k == AT_NULL {
+                break;
+            }
+            auxv.insert(k, v);
+        }
+        assert_eq!(auxv[&AT_PAGESZ], 4096);
+        assert_eq!(auxv[&AT_PHDR], 0x1_0040);
+        assert_eq!(auxv[&AT_PHENT], 32);
+        assert_eq!(auxv[&AT_PHNUM], 5);
+        assert_eq!(auxv[&AT_ENTRY], 0x1_0100);
+        assert_eq!(string_at(auxv[&AT_PLATFORM]), if rv32 { "riscv32" } else { "riscv64" });
+        let random = (auxv[&AT_RANDOM] - sp) as usize;
+        assert_eq!(bytes[random..random + 16], [7; 16]);
+        assert!(auxv.values().all(|&v| v <= u32::MAX as u64 || !rv32));
+    }
+
+    #[test]
+    fn rv64_stack_has_8_byte_words() {
+        check(false);
+    }
+
+    #[test]
+    fn rv32_stack_has_4_byte_words() {
+        check(true);
+    }
+}

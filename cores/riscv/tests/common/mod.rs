@@ -130,3 +130,43 @@ pub fn tiny_elf() -> Vec<u8> {
     e[0x78..0x7c].copy_from_slice(&0x0000_006fu32.to_le_bytes()); // j .
     e
 }
+
+/// True when Zig (the C compiler we use for musl and RV32 Linux programs) runs as
+/// `python3 -m ziglang`; otherwise prints the skip line the CI log shows.
+pub fn have_zig() -> bool {
+    let ok = Command::new("python3")
+        .args(["-m", "ziglang", "version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        println!("skipped: zig not found (python3 -m pip install ziglang)");
+    }
+    ok
+}
+
+/// Build a static musl program from C under roms/riscv with `zig cc` for `triple`
+/// (`riscv64-linux-musl` or `riscv32-linux-musl`). Zig keeps its libc build in its global
+/// cache (~/.cache/zig), so only the first build on a machine is slow.
+pub fn build_musl(dir: &Path, triple: &str, src: &str, extra: &[&str]) -> PathBuf {
+    let out = dir.join(Path::new(src).file_stem().expect("file name"));
+    let output = Command::new("python3")
+        .args(["-m", "ziglang", "cc", "-target", triple, "-static", "-O2", "-g"])
+        .arg(roms().join(src))
+        .args(extra)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap_or_else(|e| panic!("zig cc: {e}"));
+    assert!(output.status.success(), "zig cc {src} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    out
+}
+
+/// What roms/riscv/linux/syscalls.c prints for an XLEN of `bits`.
+pub fn syscalls_expected(bits: u32) -> String {
+    format!(
+        "xlen {bits}\nuname Linux riscv{bits}\nclock advances\ntime after 2020\ngetres 0 0 1\nnanosleep 0\n\
+         seek 6 read 4 line\nend 23\npread 6 second\nfstat 23 regular\nstat . directory\n\
+         closed again -1\npid positive\n"
+    )
+}
