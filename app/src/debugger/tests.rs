@@ -370,6 +370,44 @@ fn trace_shows_register_changes_and_leaves_the_state_alone() {
     assert_eq!(rows[2].changes, vec![("v1".to_string(), 2, 3)]);
 }
 
+/// Rewind history stays within its memory budget: snapshots are compressed, the oldest
+/// go first, and going back still works within what is kept.
+#[test]
+fn history_keeps_compressed_snapshots_within_its_budget() {
+    let (mut m, mut dbg) = setup(LOOP);
+    dbg.history_mut().set_interval(4);
+    dbg.run(&mut m, Budget::Instructions(4));
+    let one = dbg.history().bytes() / dbg.history().len().max(1);
+    assert!(
+        one * 4 < m.save_state().len(),
+        "snapshots are compressed ({one} bytes for a {}-byte state)",
+        m.save_state().len()
+    );
+    let budget = one * 5;
+    dbg.history_mut().set_budget(budget);
+    for _ in 0..50 {
+        dbg.run(&mut m, Budget::Instructions(4));
+        assert!(
+            dbg.history().bytes() <= budget,
+            "{} bytes",
+            dbg.history().bytes()
+        );
+    }
+    assert!(dbg.history().len() >= 2);
+    let oldest = dbg.history().oldest().expect("a snapshot");
+    assert!(
+        oldest > 100,
+        "the oldest snapshots were dropped (oldest at {oldest})"
+    );
+    let end = m.instructions_retired();
+    assert_eq!(dbg.reverse_step(&mut m), Ok(Stop::Stepped));
+    assert_eq!(m.instructions_retired(), end - 1);
+    while m.instructions_retired() > oldest {
+        assert_eq!(dbg.reverse_step(&mut m), Ok(Stop::Stepped));
+    }
+    assert_eq!(dbg.reverse_step(&mut m), Ok(Stop::HistoryStart));
+}
+
 #[test]
 fn rewind_goes_back_a_snapshot_at_a_time() {
     let (mut m, mut dbg) = setup(LOOP);

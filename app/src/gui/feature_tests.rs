@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use wb_machine::Machine;
 
 use super::emu::{Command, EmuHandle, Snapshot, battery};
@@ -328,6 +328,86 @@ fn editor_runs_a_kite_program_on_both_engines() {
     assert!(!h.state().panel.marks.iter().any(|_| true), "no errors");
 }
 
+/// Step the harness (sleeping a little between frames) until `done` holds, at most
+/// `frames` times: a count of frames, not a clock.
+fn step_until(
+    h: &mut Harness<'static, Solo<Editor>>,
+    frames: u32,
+    what: &str,
+    done: impl Fn(&Editor) -> bool,
+) {
+    for _ in 0..frames {
+        if done(&h.state().panel) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    panic!(
+        "{what} did not happen within {frames} frames; console ends {:?}",
+        tail(&h.state().panel.console)
+    );
+}
+
+fn tail(s: &str) -> &str {
+    let mut at = s.len().saturating_sub(300);
+    while !s.is_char_boundary(at) {
+        at += 1;
+    }
+    &s[at..]
+}
+
+fn stop_enabled(h: &Harness<'static, Solo<Editor>>) -> bool {
+    !h.get_by_label("Stop program")
+        .accesskit_node()
+        .is_disabled()
+}
+
+/// An endless program that prints forever: the console stays bounded while it runs, the
+/// Stop button (live only while it runs) cancels it, and the window keeps drawing.
+#[test]
+fn editor_stop_button_cancels_an_endless_program_on_both_engines() {
+    use super::editor::console::{CONSOLE_CAP, TRIMMED};
+    for engine in ["vm", "tree"] {
+        let mut h = editor();
+        type_code(&mut h, "let n = 0;\nwhile true { n += 1; print(n); }\n");
+        h.get_by_label(engine).click();
+        h.run();
+        assert!(!stop_enabled(&h), "nothing to stop yet");
+        h.get_by_label("Run program").click();
+        h.step();
+        assert!(h.state().panel.running());
+        assert!(
+            stop_enabled(&h),
+            "{engine}: Stop is live while the program runs"
+        );
+        // Endless output: the console trims its oldest lines instead of growing.
+        step_until(&mut h, 4000, "trimming the console", |e| {
+            e.console.starts_with(TRIMMED)
+        });
+        assert!(h.state().panel.console.len() <= CONSOLE_CAP);
+        assert!(h.state().panel.running(), "{engine}: still running");
+
+        h.get_by_label("Stop program").click();
+        h.step();
+        step_until(&mut h, 4000, "the stop", |e| !e.running());
+        let console = &h.state().panel.console;
+        assert!(
+            console.ends_with("-- stopped by user\n"),
+            "{engine}: {:?}",
+            tail(console)
+        );
+        assert!(console.len() <= CONSOLE_CAP);
+        assert!(h.state().panel.marks.is_empty(), "a stop is not an error");
+        h.step();
+        assert!(!stop_enabled(&h), "{engine}: Stop is off again");
+        assert!(
+            !h.get_by_label("Run program").accesskit_node().is_disabled(),
+            "{engine}: the program can run again"
+        );
+    }
+}
+
 #[test]
 fn editor_marks_compile_and_runtime_errors_in_the_text() {
     let mut h = editor();
@@ -422,4 +502,102 @@ fn editor_loads_a_kite_program_as_a_steppable_machine() {
     m.step();
     assert_eq!(m.instructions_retired(), before + 1);
     assert!(!m.disassemble(m.pc(), 1).is_empty());
+}
+
+// ---- screen filter ----
+
+/// Brightness (max of R, G, B) down the middle column of `image`, over its middle half.
+fn middle_column(image: &image::RgbaImage) -> Vec<u8> {
+    let x = image.width() / 2;
+    let (h, q) = (image.height(), image.height() / 4);
+    (q..h - q)
+        .map(|y| {
+            let p = image.get_pixel(x, y).0;
+            p[0].max(p[1]).max(p[2])
+        })
+        .collect()
+}
+
+/// The filter of `shaders/screen.wgsl` compiles and draws on the GPU (wgpu's software
+/// adapter here, as in the real window): a white guest picture gets dark rows with
+/// scanlines and dark gaps with the LCD grid, and stays white without a filter.
+#[test]
+fn the_gpu_screen_filter_draws_its_look() {
+    use super::filter::ScreenFilter;
+    use egui_kittest::wgpu::{WgpuTestRenderer, create_render_state, default_wgpu_setup};
+    let snap = Snapshot {
+        frame: Arc::new(super::emu::FrameImage {
+            width: 8,
+            height: 4,
+            rgba: vec![255; 8 * 4 * 4],
+        }),
+        frame_serial: 1,
+        ..Snapshot::default()
+    };
+    let mut columns = Vec::new();
+    for filter in [
+        ScreenFilter::None,
+        ScreenFilter::Scanlines,
+        ScreenFilter::LcdGrid,
+    ] {
+        let render_state = create_render_state(
+            default_wgpu_setup(),
+            egui_wgpu::RendererOptions::PREDICTABLE,
+        );
+        super::filter::install(&render_state);
+        let screen = super::panels::registry()
+            .into_iter()
+            .find(|p| p.id() == "screen")
+            .expect("the screen panel is registered");
+        let settings = Settings {
+            filter,
+            ..Settings::default()
+        };
+        let mut texture: Option<egui::TextureHandle> = None;
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(640.0, 420.0))
+            .renderer(WgpuTestRenderer::from_render_state(render_state))
+            .build_ui_state(
+                move |ui, (panel, snap, settings): &mut (Box<dyn Panel>, Snapshot, Settings)| {
+                    let f = &snap.frame;
+                    let tex = texture.get_or_insert_with(|| {
+                        let image =
+                            egui::ColorImage::from_rgba_unmultiplied([f.width, f.height], &f.rgba);
+                        ui.ctx()
+                            .load_texture("screen", image, egui::TextureOptions::NEAREST)
+                    });
+                    let mut commands = Vec::new();
+                    let mut cx = PanelCx {
+                        snap,
+                        commands: &mut commands,
+                        screen: Some(&*tex),
+                        settings,
+                        gpu_filter: true,
+                    };
+                    egui::CentralPanel::default().show(ui, |ui| panel.ui(ui, &mut cx));
+                },
+                (screen, snap.clone(), settings),
+            );
+        h.run();
+        let image = h.render().expect("renders");
+        columns.push((filter, middle_column(&image)));
+    }
+    for (filter, column) in &columns {
+        let (min, max) = (
+            column.iter().copied().min().unwrap_or(0),
+            column.iter().copied().max().unwrap_or(0),
+        );
+        assert!(max > 245, "{filter:?}: the picture is drawn ({max})");
+        if *filter == ScreenFilter::None {
+            assert!(min > 245, "{filter:?}: plain white ({min})");
+        } else {
+            assert!(min < 230, "{filter:?}: darkened rows or gaps ({min})");
+            // Bands, not a uniform shade: the column goes dark and bright again.
+            let turns = column
+                .windows(2)
+                .filter(|w| (w[0] > 240) != (w[1] > 240))
+                .count();
+            assert!(turns >= 2, "{filter:?}: {turns} light/dark changes");
+        }
+    }
 }

@@ -106,6 +106,12 @@ pub fn set_shown(tree: &mut Tree<String>, id: &str, shown: bool) {
     }
 }
 
+/// Show a panel and make it the active tab of its group.
+pub fn bring_forward(tree: &mut Tree<String>, id: &str) {
+    set_shown(tree, id, true);
+    tree.make_active(|_, tile| matches!(tile, Tile::Pane(p) if p == id));
+}
+
 /// Draws panes through the panel registry.
 pub struct Behavior<'a> {
     pub panels: &'a mut [Box<dyn Panel>],

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use wb_chip8::{Chip8, Config, Platform};
 use wb_machine::{DebugInfo, Machine, Symbol, SymbolTable};
 
@@ -618,4 +618,77 @@ fn the_app_runs_with_gamepads_on_and_no_device() {
             .query_by_label_contains("gamepads unavailable")
             .is_some();
     assert!(said, "the status bar tells about pads");
+}
+
+/// File > Open, drag-and-drop and the command line all go through `open`: a source file
+/// opens in the editor (brought forward), not in a core that cannot read it.
+#[test]
+fn opening_a_source_file_shows_it_in_the_editor() {
+    let dir = std::env::temp_dir().join(format!("wb-gui-source-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let source = dir.join("hello.kite");
+    std::fs::write(&source, "print(\"from a file\");\n").expect("write");
+    let ctx = egui::Context::default();
+    let mut app = WorkbenchApp::new(&ctx, None, AppOptions::default()).expect("the app starts");
+    app.open(&source);
+    let mut harness = window(app);
+    harness.run_steps(2);
+    let _ = harness.get_by_label_contains("opened");
+    let code = harness.get_by_role(egui::accesskit::Role::MultilineTextInput);
+    assert_eq!(
+        code.accesskit_node().value().as_deref(),
+        Some("print(\"from a file\");\n"),
+        "the editor shows the file"
+    );
+    assert!(
+        harness.query_by_label_contains("unknown format").is_none(),
+        "no core was asked to open a source"
+    );
+    assert_eq!(harness.state().snapshot().state, RunState::Empty);
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+/// The layout is saved as RON in the config folder and comes back in the next run;
+/// View > Reset layout brings the default back.
+#[test]
+fn the_layout_survives_a_restart_and_reset_layout_restores_it() {
+    let dir = std::env::temp_dir().join(format!("wb-gui-layout-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let options = || AppOptions {
+        config_dir: Some(dir.clone()),
+        ..AppOptions::default()
+    };
+    let ctx = egui::Context::default();
+    let mut h = window(WorkbenchApp::new(&ctx, None, options()).expect("the app starts"));
+    h.run_steps(2);
+    assert!(h.query_by_label("Trace").is_some(), "a Trace tab at first");
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Trace")
+        .click();
+    h.run_steps(2);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Trace").is_none(),
+        "the Trace tab is closed"
+    );
+    h.state_mut().save();
+    drop(h);
+    assert!(dir.join("layout.ron").is_file(), "saved as RON");
+
+    let ctx = egui::Context::default();
+    let mut h = window(WorkbenchApp::new(&ctx, None, options()).expect("the app restarts"));
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Trace").is_none(),
+        "the next run has the saved layout"
+    );
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Reset layout").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Trace").is_some(), "the default is back");
+    std::fs::remove_dir_all(&dir).expect("clean up");
 }

@@ -20,6 +20,7 @@ pub use script::{ScriptOutcome, UiScript};
 use crate::gui::audio::{self, AudioControl, AudioOut};
 use crate::gui::bench;
 use crate::gui::dialog::Pending;
+use crate::gui::editor::highlight::Lang;
 use crate::gui::emu::{Command, EmuHandle, Snapshot, Speed, battery};
 use crate::gui::gamepad::{GilrsSource, Pads};
 use crate::gui::layout;
@@ -207,7 +208,12 @@ impl WorkbenchApp {
     }
 
     /// Load a file and hand the machine to the emulation thread; errors become notices.
+    /// A source file (Kite, Octo, SM83 or RISC-V assembly) opens in the editor instead.
     pub fn open(&mut self, path: &Path) {
+        if Lang::from_path(path) != Lang::Plain && self.open_source(path) {
+            self.settings.add_recent(path);
+            return;
+        }
         // The new machine starts with every button up: pads forget what they held.
         let _ = self.pads.release_all();
         match loader::load_file(path, &self.load_options) {
@@ -227,6 +233,19 @@ impl WorkbenchApp {
             }
             Err(e) => self.notices.push(e.to_string()),
         }
+    }
+
+    /// Hand `path` to the panel that edits sources and bring that panel forward.
+    fn open_source(&mut self, path: &Path) -> bool {
+        let Some(id) = self
+            .panels
+            .iter_mut()
+            .find_map(|p| p.open_source(path).then(|| p.id()))
+        else {
+            return false;
+        };
+        layout::bring_forward(&mut self.tree, id);
+        true
     }
 
     fn open_bytes(&mut self, name: &str, bytes: &[u8]) {

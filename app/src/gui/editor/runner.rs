@@ -1,15 +1,17 @@
 //! What the editor does with a source: check a Kite program as it is typed, run it on a
-//! background thread (tree or VM engine) with its output collected for the console, list
-//! its bytecode, make a steppable [`wb_kite::VmMachine`], and assemble assembly sources
-//! into a machine of the matching core with the assembler's debug info attached.
+//! background thread (tree or VM engine) that the user can stop, with its output collected
+//! (bounded) for the console, list its bytecode, make a steppable [`wb_kite::VmMachine`],
+//! and assemble assembly sources into a machine of the matching core with the assembler's
+//! debug info attached.
 
 use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use wb_kite::{Engine, KiteError, RunOptions};
+use wb_kite::{Engine, KiteError, RunLimits, RunOptions, RunOutcome};
 use wb_machine::Machine;
 
 use crate::loader::{self, LoadOptions};
@@ -79,14 +81,32 @@ fn visible(source: &str, r: Range<usize>) -> Range<usize> {
     start..end
 }
 
-/// Output written by a running program, shared with the UI.
+/// Most bytes of output a run keeps for the console between two looks at it: a program
+/// printing in an endless loop while the editor is hidden must not grow memory without end.
+pub const OUTPUT_CAP: usize = 1 << 20;
+
+/// Output written by a running program and not yet handed to the console.
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    /// Oldest bytes thrown away because the console did not keep up.
+    dropped: u64,
+}
+
+/// The pending output, shared between the program's thread and the UI.
 #[derive(Clone, Default)]
-struct SharedOut(Arc<Mutex<Vec<u8>>>);
+struct SharedOut(Arc<Mutex<Pending>>);
 
 impl Write for SharedOut {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if let Ok(mut out) = self.0.lock() {
-            out.extend_from_slice(buf);
+            out.bytes.extend_from_slice(buf);
+            if out.bytes.len() > OUTPUT_CAP {
+                // Drop down to half the cap at once, so a flood costs amortised O(1) per byte.
+                let cut = out.bytes.len() - OUTPUT_CAP / 2;
+                out.bytes.drain(..cut);
+                out.dropped += cut as u64;
+            }
         }
         Ok(buf.len())
     }
@@ -95,19 +115,26 @@ impl Write for SharedOut {
     }
 }
 
+/// The thread of a run: its outcome, or its error.
+type RunThread = JoinHandle<Result<RunOutcome, KiteError>>;
+
 /// A Kite program running on its own thread, so a long or endless program never freezes
-/// the window.
+/// the window; [`KiteRun::stop`] cancels it.
 pub struct KiteRun {
     out: SharedOut,
-    /// Bytes of output already handed to the console.
-    taken: usize,
-    thread: Option<JoinHandle<Result<(), KiteError>>>,
+    cancel: Arc<AtomicBool>,
+    thread: Option<RunThread>,
 }
 
 impl KiteRun {
     pub fn start(file_name: &str, source: &str, engine: Engine) -> std::io::Result<KiteRun> {
         let out = SharedOut::default();
         let mut writer = out.clone();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let limits = RunLimits {
+            max_steps: None,
+            cancel: Some(cancel.clone()),
+        };
         let (name, source) = (file_name.to_string(), source.to_string());
         let opts = RunOptions {
             engine,
@@ -116,26 +143,46 @@ impl KiteRun {
         };
         let thread = std::thread::Builder::new()
             .name("kite-run".into())
-            .spawn(move || wb_kite::run_source(&name, &source, &opts, &mut writer))?;
+            .spawn(move || {
+                wb_kite::run_source_limited(&name, &source, &opts, &limits, &mut writer)
+            })?;
         Ok(KiteRun {
             out,
-            taken: 0,
+            cancel,
             thread: Some(thread),
         })
     }
 
-    /// Output produced since the last call (lossy UTF-8).
+    /// Ask the program to stop; it ends as [`RunOutcome::Cancelled`] within a few
+    /// thousand steps. Never waits.
+    pub fn stop(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// [`KiteRun::stop`] was asked.
+    pub fn stopping(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Output produced since the last call (lossy UTF-8), preceded by a note when some
+    /// was dropped for not being taken in time.
     pub fn take_output(&mut self) -> String {
-        let Ok(out) = self.out.0.lock() else {
+        let Ok(mut out) = self.out.0.lock() else {
             return String::new();
         };
-        let new = String::from_utf8_lossy(&out[self.taken.min(out.len())..]).into_owned();
-        self.taken = out.len();
-        new
+        let bytes = std::mem::take(&mut out.bytes);
+        let dropped = std::mem::take(&mut out.dropped);
+        drop(out);
+        let text = String::from_utf8_lossy(&bytes);
+        if dropped == 0 {
+            text.into_owned()
+        } else {
+            format!("[... {dropped} bytes of output dropped ...]\n{text}")
+        }
     }
 
     /// The result once the program ended; `None` while it runs.
-    pub fn finished(&mut self) -> Option<Result<(), KiteError>> {
+    pub fn finished(&mut self) -> Option<Result<RunOutcome, KiteError>> {
         if !self.thread.as_ref()?.is_finished() {
             return None;
         }
@@ -146,6 +193,13 @@ impl KiteRun {
                 trace: Vec::new(),
             }))
         }))
+    }
+}
+
+impl Drop for KiteRun {
+    /// A run nobody watches any more (the editor closed) must not spin forever.
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -255,5 +309,86 @@ mod tests {
         assert_eq!(visible(s, 100..120), s.len() - 1..s.len());
         assert_eq!(line_range("a\nbc d\n", 2, 4), 5..6);
         assert_eq!(line_range("a\nbc d\n", 2, 0), 2..6);
+    }
+
+    /// Poll `run` until it ends, sleeping a little between polls, at most `polls` times
+    /// (a count, not a clock: generous so a loaded machine does not fail it).
+    fn poll_until_finished(run: &mut KiteRun, polls: u32) -> Option<Result<RunOutcome, KiteError>> {
+        for _ in 0..polls {
+            if let Some(done) = run.finished() {
+                return Some(done);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        None
+    }
+
+    #[test]
+    fn an_endless_program_runs_until_stopped_on_both_engines() {
+        for engine in [Engine::Vm, Engine::Tree] {
+            let mut run = KiteRun::start("spin.kite", "while true {}\n", engine).expect("starts");
+            // It does not end on its own.
+            for _ in 0..20 {
+                assert!(
+                    run.finished().is_none(),
+                    "{engine:?}: an endless loop ended"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            assert!(!run.stopping());
+            run.stop();
+            assert!(run.stopping());
+            let done = poll_until_finished(&mut run, 4000);
+            assert!(
+                matches!(done, Some(Ok(RunOutcome::Cancelled))),
+                "{engine:?}: {done:?}"
+            );
+            assert!(run.finished().is_none(), "the result is handed over once");
+        }
+    }
+
+    #[test]
+    fn a_program_that_ends_reports_finished_with_all_its_output() {
+        let mut run = KiteRun::start("p.kite", "print(6 * 7);\n", Engine::Vm).expect("starts");
+        let done = poll_until_finished(&mut run, 4000);
+        assert!(matches!(done, Some(Ok(RunOutcome::Finished))), "{done:?}");
+        assert_eq!(run.take_output(), "42\n");
+        assert_eq!(run.take_output(), "", "output is handed over once");
+    }
+
+    #[test]
+    fn unread_output_is_capped_and_the_loss_is_told() {
+        let mut out = SharedOut::default();
+        let line = [b'x'; 1000];
+        for _ in 0..5 * OUTPUT_CAP / line.len() {
+            out.write_all(&line).expect("writes");
+            let held = out.0.lock().expect("lock").bytes.len();
+            assert!(held <= OUTPUT_CAP, "{held} bytes held");
+        }
+        let mut run = KiteRun {
+            out,
+            cancel: Arc::new(AtomicBool::new(false)),
+            thread: None,
+        };
+        let text = run.take_output();
+        let (note, rest) = text.split_once('\n').expect("a note line");
+        let dropped: usize = note
+            .trim_start_matches("[... ")
+            .trim_end_matches(" bytes of output dropped ...]")
+            .parse()
+            .unwrap_or_else(|_| panic!("a count of dropped bytes: {note}"));
+        assert_eq!(
+            dropped + rest.len(),
+            5 * OUTPUT_CAP / line.len() * line.len()
+        );
+        assert!(rest.len() <= OUTPUT_CAP && rest.bytes().all(|b| b == b'x'));
+    }
+
+    #[test]
+    fn dropping_a_run_cancels_it() {
+        let run = KiteRun::start("spin.kite", "while true {}\n", Engine::Vm).expect("starts");
+        let cancel = run.cancel.clone();
+        drop(run);
+        assert!(cancel.load(Ordering::Relaxed), "the thread is told to stop");
     }
 }

@@ -1,18 +1,20 @@
 //! The source editor: open and save files (atomically; unsaved changes are never dropped
 //! without asking), highlighting for Kite, Octo, SM83 and RISC-V, undo/redo, find, errors
 //! underlined with their message on hover. Kite programs run on a background thread with
-//! the tree or VM engine (output in the editor's console), show their bytecode, or load
+//! the tree or VM engine (output in the editor's bounded console; Stop cancels an endless
+//! program), show their bytecode, or load
 //! into the debugger as a steppable VM; assembly sources assemble and load into the
 //! matching core with their line map.
 
 use std::path::PathBuf;
 
 use egui::text::{CCursor, CCursorRange};
-use wb_kite::Engine;
+use wb_kite::{Engine, RunOutcome};
 
 use super::{Panel, PanelCx};
 use crate::gui::dialog::{self, Mode, Pending};
 use crate::gui::editor::buffer::{Buffer, find_all};
+use crate::gui::editor::console::push_bounded;
 use crate::gui::editor::highlight::{Lang, Marks, layout_job};
 use crate::gui::editor::runner::{self, AssembleError, KiteRun, Marked};
 use crate::gui::emu::Command;
@@ -45,7 +47,8 @@ pub struct Editor {
     pub(crate) find: String,
     /// Which match of `find` is selected.
     find_index: usize,
-    /// Program output and messages.
+    /// Program output and messages, at most [`crate::gui::editor::console::CONSOLE_CAP`]
+    /// bytes (the newest kept).
     pub(crate) console: String,
     run: Option<KiteRun>,
     /// Errors in the text (compile errors as typed, the last run's or assembly's errors).
@@ -87,9 +90,11 @@ const CODE_ID: &str = "editor-code";
 
 impl Editor {
     fn say(&mut self, line: impl AsRef<str>) {
-        self.console.push_str(line.as_ref());
-        if !self.console.ends_with('\n') {
-            self.console.push('\n');
+        let line = line.as_ref();
+        if line.ends_with('\n') {
+            push_bounded(&mut self.console, line);
+        } else {
+            push_bounded(&mut self.console, &format!("{line}\n"));
         }
     }
 
@@ -162,18 +167,40 @@ impl Editor {
         }
     }
 
-    /// Collect output of the running program; mark its error when it ends.
+    /// A program is running (the Stop button is live).
+    pub(crate) fn running(&self) -> bool {
+        self.run.is_some()
+    }
+
+    /// Ask the running program to stop; [`Editor::poll_run`] reports when it has.
+    pub(crate) fn stop_run(&mut self) {
+        if let Some(run) = &self.run
+            && !run.stopping()
+        {
+            run.stop();
+            self.say("-- stopping...");
+        }
+    }
+
+    /// Collect output of the running program; mark its error when it ends. Never waits
+    /// for the program.
     fn poll_run(&mut self, ctx: &egui::Context) {
         let Some(run) = &mut self.run else { return };
-        let out = run.take_output();
+        // Whether it ended first: once it has, all its output is in the buffer.
         let done = run.finished();
-        self.console.push_str(&out);
+        let out = run.take_output();
+        push_bounded(&mut self.console, &out);
         match done {
             None => ctx.request_repaint_after(std::time::Duration::from_millis(50)),
             Some(result) => {
                 self.run = None;
+                if !self.console.is_empty() && !self.console.ends_with('\n') {
+                    self.console.push('\n');
+                }
                 match result {
-                    Ok(()) => self.say("-- finished"),
+                    Ok(RunOutcome::Finished) => self.say("-- finished"),
+                    Ok(RunOutcome::Cancelled) => self.say("-- stopped by user"),
+                    Ok(RunOutcome::StepLimit) => self.say("-- stopped: step limit reached"),
                     Err(e) => {
                         let name = self.buf.name();
                         self.say(e.render(&name, &self.buf.text, false));
@@ -334,10 +361,18 @@ impl Editor {
                     ui.selectable_value(&mut self.engine, Engine::Tree, "tree");
                     ui.selectable_value(&mut self.engine, Engine::Vm, "vm");
                     if ui
-                        .add_enabled(self.run.is_none(), egui::Button::new("Run program"))
+                        .add_enabled(!self.running(), egui::Button::new("Run program"))
                         .clicked()
                     {
                         self.run_kite();
+                    }
+                    let stoppable = self.run.as_ref().is_some_and(|r| !r.stopping());
+                    if ui
+                        .add_enabled(stoppable, egui::Button::new("Stop program"))
+                        .on_hover_text("cancel the running program")
+                        .clicked()
+                    {
+                        self.stop_run();
                     }
                     if ui
                         .toggle_value(&mut self.show_bytecode, "Bytecode")
@@ -554,6 +589,10 @@ impl Panel for Editor {
                 });
         }
         self.code(ui);
+    }
+    fn open_source(&mut self, path: &std::path::Path) -> bool {
+        self.request_open(path.to_path_buf());
+        true
     }
     fn unsaved_changes(&self) -> Option<String> {
         self.buf

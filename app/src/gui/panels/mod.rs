@@ -42,6 +42,11 @@ pub trait Panel {
     fn unsaved_changes(&self) -> Option<String> {
         None
     }
+    /// Open a source file (a program to edit, not to run); false when this panel does not
+    /// edit sources.
+    fn open_source(&mut self, _path: &std::path::Path) -> bool {
+        false
+    }
 }
 
 /// Every panel, in the order the default layout and the View menu list them.
