@@ -108,13 +108,22 @@ const TLB_SIZE: usize = 256;
 /// directly in RAM, at RAM offset `addr + delta`.
 #[derive(Clone, Copy)]
 struct FastEntry {
-    /// Virtual page number (`u64::MAX`: empty).
-    vpn: u64,
+    /// Virtual address of the page (`u64::MAX`: empty). An access of `len` bytes hits when
+    /// `addr & (PAGE_TAG_MASK | (len - 1))` equals it: one compare checks the page and the
+    /// alignment, and an aligned access never crosses its page.
+    tag: u64,
     delta: u64,
 }
 
-const FAST_EMPTY: FastEntry = FastEntry { vpn: u64::MAX, delta: 0 };
-const FAST_SIZE: usize = 256;
+impl FastEntry {
+    fn new(addr: u64, off: usize) -> FastEntry {
+        FastEntry { tag: addr & PAGE_TAG_MASK, delta: (off as u64).wrapping_sub(addr) }
+    }
+}
+
+const FAST_EMPTY: FastEntry = FastEntry { tag: u64::MAX, delta: 0 };
+const PAGE_TAG_MASK: u64 = !(mem::PAGE_SIZE - 1);
+const FAST_SIZE: usize = 512;
 const SLOTS_PER_PAGE: usize = 1 << (PAGE_SHIFT - 1);
 
 type CodePage = Box<[Instr; SLOTS_PER_PAGE]>;
@@ -162,6 +171,9 @@ pub struct Hart {
     pub block_pc: u64,
     /// Where the block being run continues: its fall-through, or what a jump set.
     pub next_pc: u64,
+    /// Instructions that forward branches inside the blocks being run jumped over; the
+    /// block loop takes them off its count.
+    pub skipped: u64,
     /// RAM pages whose decoded code was dropped; the block cache drops its blocks too.
     pub code_dirty: Vec<usize>,
     /// The whole decode cache was dropped; the block cache must be dropped too.
@@ -204,6 +216,7 @@ impl Hart {
             vm_data: false,
             block_pc: 0,
             next_pc: 0,
+            skipped: 0,
             code_dirty: Vec::new(),
             code_flush: false,
         }
@@ -337,13 +350,15 @@ impl Hart {
 
     // ---- data accesses ----
 
-    /// The RAM offset of a `len`-byte load at virtual `addr` when the fast TLB allows it.
+    /// The RAM offset of an aligned `len`-byte load at virtual `addr` when the fast TLB
+    /// allows it.
     #[inline(always)]
     pub fn fast_load_offset(&self, addr: u64, len: usize) -> Option<usize> {
         fast_offset(&self.fast_read, addr, len)
     }
 
-    /// The RAM offset of a `len`-byte store at virtual `addr` when the fast TLB allows it.
+    /// The RAM offset of an aligned `len`-byte store at virtual `addr` when the fast TLB
+    /// allows it.
     #[inline(always)]
     pub fn fast_store_offset(&self, addr: u64, len: usize) -> Option<usize> {
         fast_offset(&self.fast_write, addr, len)
@@ -360,7 +375,7 @@ impl Hart {
         let phys = if self.vm_data { self.tlb_hit(addr, acc)? } else { addr };
         let off = self.mem.offset(phys, len as u64)?;
         let flags = self.mem.page_flags(off);
-        let entry = FastEntry { vpn: addr >> PAGE_SHIFT, delta: (off as u64).wrapping_sub(addr) };
+        let entry = FastEntry::new(addr, off);
         let slot = (addr >> PAGE_SHIFT) as usize % FAST_SIZE;
         if acc == Acc::Store {
             if flags & (mem::W | mem::CODE | mem::WATCH) != mem::W {
@@ -407,8 +422,7 @@ impl Hart {
             if let Some(off) = self.mem.offset(phys, len as u64)
                 && self.mem.page_flags(off) & mem::R != 0 {
                     let v = self.mem.read(off, len);
-                    self.fast_read[(addr >> PAGE_SHIFT) as usize % FAST_SIZE] =
-                        FastEntry { vpn: addr >> PAGE_SHIFT, delta: (off as u64).wrapping_sub(addr) };
+                    self.fast_read[(addr >> PAGE_SHIFT) as usize % FAST_SIZE] = FastEntry::new(addr, off);
                     if self.hooks.mem_active() {
                         self.hooks.on_access(self.pc, addr, Access::Read, v);
                     }
@@ -449,8 +463,7 @@ impl Hart {
             if let Some(off) = self.mem.offset(phys, len as u64)
                 && self.mem.page_flags(off) & (mem::W | mem::CODE | mem::WATCH) == mem::W {
                     self.mem.write(off, len, value);
-                    self.fast_write[(addr >> PAGE_SHIFT) as usize % FAST_SIZE] =
-                        FastEntry { vpn: addr >> PAGE_SHIFT, delta: (off as u64).wrapping_sub(addr) };
+                    self.fast_write[(addr >> PAGE_SHIFT) as usize % FAST_SIZE] = FastEntry::new(addr, off);
                     if self.hooks.mem_active() {
                         self.hooks.on_access(self.pc, addr, Access::Write, value);
                     }
@@ -726,10 +739,10 @@ impl Hart {
     }
 }
 
-/// The RAM offset for a `len`-byte access at `addr` through fast TLB `table`.
+/// The RAM offset for an aligned `len`-byte access at `addr` through fast TLB `table`
+/// (a misaligned access misses).
 #[inline(always)]
 fn fast_offset(table: &[FastEntry; FAST_SIZE], addr: u64, len: usize) -> Option<usize> {
-    let vpn = addr >> PAGE_SHIFT;
-    let e = table[vpn as usize % FAST_SIZE];
-    (e.vpn == vpn && (addr as usize & 0xfff) + len <= 0x1000).then_some(addr.wrapping_add(e.delta) as usize)
+    let e = table[(addr >> PAGE_SHIFT) as usize % FAST_SIZE];
+    (addr & (PAGE_TAG_MASK | (len as u64 - 1)) == e.tag).then_some(addr.wrapping_add(e.delta) as usize)
 }
