@@ -206,6 +206,11 @@ impl Heap {
         self.objs.get(r.index())
     }
 
+    /// The object at `r`, if `r` is in range, for writing.
+    pub fn get_checked_mut(&mut self, r: GcRef) -> Option<&mut Obj> {
+        self.objs.get_mut(r.index())
+    }
+
     /// True for objects that are never collected (constants).
     pub fn is_pinned(&self, r: GcRef) -> bool {
         self.marks.get(r.index()) == Some(&MARK_PINNED)

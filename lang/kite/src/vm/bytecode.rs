@@ -1,7 +1,8 @@
-//! Kite bytecode: a register machine. Each instruction is one 8-byte `Op`, decoded by
-//! Rust's `match` (a jump table); `R[x]` is register `x` of the current frame, `K[x]` a
-//! constant of the function. Comparisons are conditional branches themselves
-//! (`if (R[a] < R[b]) == k then pc += off`): one dispatch per test.
+//! Kite bytecode: a register machine. Each instruction is one 8-byte `Op`; the VM runs a
+//! decoded copy in which each `Op` is paired with its handler (`vm/handlers.rs`). `R[x]` is
+//! register `x` of the current frame, `K[x]` a constant of the function. Comparisons are
+//! conditional branches themselves (`if (R[a] < R[b]) == k then pc += off`): one dispatch
+//! per test.
 
 use crate::front::ast::Capture;
 use crate::front::span::Span;

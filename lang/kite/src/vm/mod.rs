@@ -3,6 +3,7 @@
 pub mod bytecode;
 pub mod compiler;
 pub mod disasm;
+mod handlers;
 pub mod interp;
 pub mod snapshot;
 pub mod verify;
