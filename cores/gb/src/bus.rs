@@ -2,9 +2,9 @@
 //! that advances by one M-cycle per CPU bus access.
 //!
 //! Devices are not stepped every M-cycle. Each says when it next does something observable (the
-//! timer's next TIMA or divider edge, the PPU's next mode change); the clock only compares the
-//! time with the earliest of those, and a device the CPU touches is first brought up to the
-//! present from its timestamp. The APU makes its samples in batches when it is touched or
+//! timer's next TIMA or divider edge, the PPU's next mode change or, with no STAT interrupt
+//! enabled, the next VBlank); the clock only compares the time with the earliest of those, and
+//! a device the CPU (or the DMA) touches is first brought up to the present from its timestamp. The APU makes its samples in batches when it is touched or
 //! drained. Events run in the same order within an M-cycle as stepping would run them: timer,
 //! divider edges, PPU, then DMA and the other rare devices.
 
@@ -18,6 +18,9 @@ use crate::joypad::Joypad;
 use crate::ppu::{IRQ_STAT, Ppu};
 use crate::serial::Serial;
 use crate::timer::Timer;
+
+mod batched;
+pub use batched::Batched;
 
 /// T-cycles in one video frame (154 lines of 456 dots).
 pub const CYCLES_PER_FRAME: u32 = 70224;
@@ -51,7 +54,7 @@ pub struct Hardware {
     pub apu: Apu,
     pub serial: Serial,
     pub joypad: Joypad,
-    pub wram: Vec<u8>,
+    pub wram: Box<[u8; 0x2000]>,
     pub hram: [u8; 0x7F],
     pub ie: u8,
     pub if_: u8,
@@ -95,7 +98,7 @@ impl Hardware {
             },
             serial: Serial::default(),
             joypad: Joypad::default(),
-            wram: vec![0; 0x2000],
+            wram: Box::new([0; 0x2000]),
             hram: [0; 0x7F],
             ie: 0,
             if_: if booting { 0 } else { 0x01 },
@@ -147,21 +150,38 @@ impl Hardware {
             self.reschedule_timer();
         }
         if now >= self.ppu_due {
-            let irq = self.ppu.catch_up(now);
-            if irq != 0 {
-                self.if_ |= irq;
-                if self.ppu.frame_done {
-                    self.ppu.frame_done = false;
-                    self.frame_done = true;
-                    self.frame_clock = 0;
-                }
-            }
+            self.ppu_events(now);
             self.ppu_due = self.ppu.next_due();
         }
         if self.rare {
             self.rare_cycle();
         }
         self.reschedule();
+    }
+
+    /// Run the PPU events up to T-cycle `now` and raise what they request.
+    fn ppu_events(&mut self, now: u64) {
+        let irq = self.ppu.catch_up(now);
+        if irq != 0 {
+            self.if_ |= irq;
+            if self.ppu.frame_done {
+                self.ppu.frame_done = false;
+                self.frame_done = true;
+                self.frame_clock = 0;
+            }
+        }
+    }
+
+    /// Bring the PPU up to the present: before anything observes or changes it (its events
+    /// may run late, see [`crate::ppu::Ppu::next_due`]), and at the end of a run.
+    pub fn sync_ppu(&mut self) {
+        self.ppu_events(self.cycles);
+    }
+
+    /// VRAM, OAM and the LCD registers: the addresses whose access needs the PPU up to date.
+    #[inline(always)]
+    fn touches_ppu(addr: u16) -> bool {
+        matches!(addr, 0x8000..=0x9FFF | 0xFE00..=0xFE9F | 0xFF40..=0xFF4B)
     }
 
     /// Recompute when the timer next needs stepping (after it ran or the CPU touched it).
@@ -255,6 +275,7 @@ impl Hardware {
             }
             let v = self.dma_read(self.dma.source.wrapping_add(self.dma.index as u16));
             self.dma.last = v;
+            self.sync_ppu();
             self.ppu.write_oam(self.dma.index as usize, v);
             self.dma.index += 1;
         }
@@ -300,6 +321,9 @@ impl Hardware {
     pub fn read(&mut self, addr: u16) -> u8 {
         if self.dma_conflict(addr) {
             return if addr >= 0xFE00 { 0xFF } else { self.dma.last };
+        }
+        if Self::touches_ppu(addr) {
+            self.sync_ppu();
         }
         self.read_mapped(addr)
     }
@@ -349,6 +373,9 @@ impl Hardware {
     pub fn write(&mut self, addr: u16, v: u8) {
         if self.dma_conflict(addr) {
             return;
+        }
+        if Self::touches_ppu(addr) {
+            self.sync_ppu();
         }
         match addr {
             0x0000..=0x7FFF => self.cart.write_rom(addr, v),
@@ -408,7 +435,6 @@ impl Hardware {
                 self.reschedule();
             }
             0x40 => {
-                self.ppu.sync(self.cycles);
                 let irq = self.ppu.write_reg(reg, v);
                 self.if_ |= irq & IRQ_STAT;
                 self.update_rare();
@@ -417,6 +443,10 @@ impl Hardware {
             0x41..=0x4B => {
                 let irq = self.ppu.write_reg(reg, v);
                 self.if_ |= irq & IRQ_STAT;
+                if reg == 0x41 {
+                    // STAT sources decide which PPU events must run on time.
+                    self.reschedule_ppu();
+                }
             }
             // Any non-zero write unmaps the boot ROM for good.
             0x50 => self.boot_active &= v == 0,
@@ -460,7 +490,7 @@ impl Hardware {
         self.apu.save(w, self.cycles);
         self.serial.save(w);
         w.u8(self.joypad.select).u8(self.joypad.pressed);
-        w.bytes(&self.wram)
+        w.bytes(&self.wram[..])
             .bytes(&self.hram)
             .u8(self.ie)
             .u8(self.if_);
@@ -480,7 +510,7 @@ impl Hardware {
         self.serial.load(r)?;
         self.joypad.select = r.u8()? & 0x30;
         self.joypad.pressed = r.u8()?;
-        r.blob_into(&mut self.wram)?;
+        r.blob_into(&mut self.wram[..])?;
         r.blob_into(&mut self.hram)?;
         self.ie = r.u8()?;
         self.if_ = r.u8()? & 0x1F;
@@ -546,64 +576,6 @@ impl Hardware {
     pub fn skip(&mut self, t: u64) {
         debug_assert!(t <= self.quiet_cycles() && t.is_multiple_of(4));
         self.cycles += t;
-    }
-}
-
-/// The bus for the run loop without hooks: no watchpoint checks per access.
-pub struct Unhooked<'a>(pub &'a mut Hardware);
-
-impl Bus for Unhooked<'_> {
-    /// Cartridge ROM, work RAM and high RAM, with no DMA or boot ROM in the way, are read
-    /// straight from their arrays: nearly all code and stack traffic. The device catch-up of
-    /// the M-cycle runs first, as in any read.
-    #[inline(always)]
-    fn read_cycle(&mut self, addr: u16) -> u8 {
-        let hw = &mut *self.0;
-        if addr < 0xE000 && addr & 0xC000 != 0x8000 {
-            hw.generic_cycle();
-            if !hw.dma.active {
-                if addr >= 0xC000 {
-                    return hw.wram[addr as usize & 0x1FFF];
-                }
-                if !hw.boot_active {
-                    return hw.cart.read_rom(addr);
-                }
-            }
-            return hw.read(addr);
-        }
-        if (0xFF80..=0xFFFE).contains(&addr) {
-            // DMA never blocks high RAM.
-            hw.generic_cycle();
-            return hw.hram[addr as usize & 0x7F];
-        }
-        hw.read_cycle_plain(addr)
-    }
-
-    #[inline(always)]
-    fn write_cycle(&mut self, addr: u16, value: u8) {
-        self.0.write_cycle_plain(addr, value);
-    }
-
-    #[inline(always)]
-    fn tick_cycle(&mut self) {
-        self.0.generic_cycle();
-    }
-
-    #[inline(always)]
-    fn pending_interrupts(&self) -> u8 {
-        self.0.pending_interrupts()
-    }
-
-    fn acknowledge_interrupt(&mut self, bit: u8) {
-        self.0.acknowledge_interrupt(bit);
-    }
-
-    fn stop_wakeup(&self) -> bool {
-        self.0.stop_wakeup()
-    }
-
-    fn enter_stop(&mut self) {
-        self.0.enter_stop();
     }
 }
 

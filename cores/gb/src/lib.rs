@@ -10,14 +10,19 @@
 //! - `bus.rs`: memory map, I/O registers, IE/IF, OAM DMA (with its bus conflicts); advances the
 //!   clock by one M-cycle per CPU bus call. Devices catch up lazily: each names the T-cycle of
 //!   its next event and is brought up to the present when the CPU touches it, so an M-cycle
-//!   without an event costs one add and one compare.
+//!   without an event costs one add and one compare. `bus/batched.rs` is the bus of the run
+//!   loop without hooks: it holds the clock and the next event time itself (host registers for
+//!   a batch of instructions) and reads ROM/WRAM/HRAM straight from their arrays.
 //! - `ppu.rs`: LCD timing as events within a 456-dot line (modes, LY/LYC, STAT sources, VRAM/OAM
 //!   locking); `render.rs` draws a whole line when mode 3 starts, unless the line's inputs
 //!   (VRAM and OAM change counters, the registers it reads) equal those it was last drawn from.
+//!   While no STAT interrupt source is enabled only the start of VBlank is scheduled; the other
+//!   events run late, in one batch, when the CPU or the DMA touches the PPU or a run ends.
 //! - `timer.rs`, `serial.rs`, `joypad.rs`; `apu/`: four channels, frame sequencer, mixer.
 //! - `header.rs` (parse + checks), `cart.rs` (ROM only, MBC1/MBC1M, MBC2, MBC3 + `rtc.rs`, MBC5).
 //! - `machine.rs`: the `Machine` implementation (hooks, state). With no hook active `run` takes
-//!   a fast loop: no per-instruction hook checks, no watchpoint checks per access, and time in
+//!   a fast loop: plain instructions run in batches with the CPU registers and the clock in
+//!   locals, no per-instruction hook checks, no watchpoint checks per access, and time in
 //!   which the CPU does nothing observable (HALT, STOP, a JR/JP to itself) jumps to the next
 //!   device event at once; `tests/fast_path.rs` checks it against the stepping loop.
 //!   `views.rs`: debugger views;

@@ -6,7 +6,7 @@ use wb_machine::{
     Machine, PokeError, RegValue, Register, RunResult, StateError, StopReason,
 };
 
-use crate::bus::Unhooked;
+use crate::bus::Batched;
 use crate::cpu::{Bus, Flow, Outcome};
 use crate::joypad::BUTTONS;
 use crate::ppu::{HEIGHT, WIDTH};
@@ -196,11 +196,31 @@ impl GameBoy {
     fn run_unhooked_loop(&mut self, budget: Budget, c0: u64, r0: u64) -> StopReason {
         // (instructions retired, cycle) when the count last moved.
         let mut progress = (r0, c0);
+        // Where a batch must hand over to the budget checks below.
+        let limits = match budget {
+            Budget::Frame => (u64::MAX, u64::MAX),
+            Budget::Cycles(n) => (c0.saturating_add(n), u64::MAX),
+            Budget::Instructions(n) => (u64::MAX, r0.saturating_add(n)),
+        };
         loop {
-            let pc = self.cpu.pc;
-            let before = self.hw.cycles;
-            let clean = !self.cpu.halt_bug;
-            let outcome = self.cpu.step(&mut Unhooked(&mut self.hw));
+            let (pc, before, clean, outcome) = match self.run_batch(limits.0, limits.1) {
+                Some(last) => {
+                    if self.retired != progress.0 {
+                        progress = (self.retired, last.before);
+                    }
+                    (last.pc, last.before, true, last.outcome)
+                }
+                None => {
+                    if self.retired != progress.0 {
+                        progress = (self.retired, self.hw.cycles);
+                    }
+                    let pc = self.cpu.pc;
+                    let before = self.hw.cycles;
+                    let clean = !self.cpu.halt_bug;
+                    let outcome = self.cpu.step(&mut Batched::new(&mut self.hw));
+                    (pc, before, clean, outcome)
+                }
+            };
             match outcome {
                 Outcome::Retired => self.retired += 1,
                 Outcome::Idle | Outcome::Interrupt => {}
@@ -226,6 +246,45 @@ impl GameBoy {
                 _ => {}
             }
         }
+    }
+
+    /// Run plain instructions (no HALT, STOP, EI delay or interrupt in the way) with the CPU
+    /// registers and the clock in locals, for as long as each one only retires: until one
+    /// needs the checks of the loop above (a budget limit, the end of a frame, a jump to
+    /// itself, a trap or fault). That last one is returned, not yet counted; the ones before
+    /// it are counted as retired. `None`: the batch ended at a step that is not plain, which
+    /// has not run.
+    #[inline(always)]
+    fn run_batch(&mut self, stop_cycle: u64, stop_retired: u64) -> Option<LastStep> {
+        let mut cpu = self.cpu.clone();
+        let mut retired = self.retired;
+        let mut bus = Batched::new(&mut self.hw);
+        let mut last = None;
+        loop {
+            let pc = cpu.pc;
+            let before = bus.cycles();
+            let Some(outcome) = cpu.step_plain(&mut bus) else {
+                break;
+            };
+            if outcome != Outcome::Retired
+                || cpu.pc == pc
+                || bus.frame_done()
+                || bus.cycles() >= stop_cycle
+                || retired + 1 >= stop_retired
+            {
+                last = Some(LastStep {
+                    pc,
+                    before,
+                    outcome,
+                });
+                break;
+            }
+            retired += 1;
+        }
+        drop(bus);
+        self.cpu = cpu;
+        self.retired = retired;
+        last
     }
 
     /// The first cycle the budget's own checks must see (skips stay below it).
@@ -277,6 +336,15 @@ impl GameBoy {
         self.hw.skip(n * len);
         self.retired += n;
     }
+}
+
+/// The step that ended a batch of [`GameBoy::run_batch`].
+struct LastStep {
+    /// Where the instruction began.
+    pc: u16,
+    /// The clock when it began.
+    before: u64,
+    outcome: Outcome,
 }
 
 fn illegal(pc: u16, op: u8) -> StopReason {
@@ -339,6 +407,7 @@ impl Machine for GameBoy {
         if !self.hw.hooks.exec_active() && !self.hw.hooks.mem_active() {
             // Nothing listens per instruction: the fast loop.
             let stop = self.run_unhooked(budget, c0, r0);
+            self.hw.sync_ppu();
             return RunResult {
                 stop,
                 cycles: self.hw.cycles - c0,
@@ -357,6 +426,7 @@ impl Machine for GameBoy {
                 break stop;
             }
         };
+        self.hw.sync_ppu();
         RunResult {
             stop,
             cycles: self.hw.cycles - c0,
@@ -380,6 +450,7 @@ impl Machine for GameBoy {
                 break StopReason::BudgetSpent;
             }
         };
+        self.hw.sync_ppu();
         RunResult {
             stop,
             cycles: self.hw.cycles - c0,

@@ -179,14 +179,35 @@ impl Ppu {
         self.synced = now;
     }
 
-    /// The T-cycle ending the M-cycle in which the next event happens (`u64::MAX`: none).
+    /// The T-cycle ending the M-cycle in which the next event must run on time (`u64::MAX`:
+    /// none). With no STAT interrupt source enabled, only the start of VBlank (its interrupt,
+    /// the end of a frame) is seen without the CPU or the DMA touching the PPU, and those
+    /// first catch it up ([`Ppu::catch_up`]): the events before VBlank then run late, in one
+    /// batch, with the same outcome.
     pub fn next_due(&self) -> u64 {
         if !self.enabled() || self.next_event == u32::MAX {
             return u64::MAX;
         }
+        let target = if self.stat_enable == 0 {
+            self.vblank_dot()
+        } else {
+            self.next_event
+        };
         // Dots move 4 per M-cycle; an event falls due in the first M-cycle that reaches it.
-        let ahead = self.next_event.saturating_sub(self.dot).max(1);
+        let ahead = target.saturating_sub(self.dot).max(1);
         self.synced + ahead.next_multiple_of(4) as u64
+    }
+
+    /// The dot (counted from the start of the current line) at which the next VBlank begins.
+    fn vblank_dot(&self) -> u32 {
+        let line = self.line as u32;
+        let height = HEIGHT as u32;
+        let lines = if line < height {
+            height - line
+        } else {
+            LINES as u32 - line + height
+        };
+        lines * DOTS_PER_LINE
     }
 
     /// Advance to T-cycle `now` and run the events due. Returns interrupt request bits.

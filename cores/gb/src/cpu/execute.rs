@@ -130,6 +130,7 @@ impl Cpu {
         }
     }
 
+    #[inline(always)]
     fn call<B: Bus>(&mut self, bus: &mut B, target: u16) {
         let ret = self.pc;
         self.push(bus, ret);
@@ -137,6 +138,7 @@ impl Cpu {
         self.flow = Flow::Call { target, ret };
     }
 
+    #[inline(always)]
     fn ret<B: Bus>(&mut self, bus: &mut B) {
         self.pc = self.pop(bus);
         bus.tick_cycle();
@@ -365,6 +367,7 @@ impl Cpu {
         Outcome::Retired
     }
 
+    #[inline(always)]
     fn jr<B: Bus>(&mut self, bus: &mut B, taken: bool) {
         let e = self.imm8(bus) as i8;
         if taken {
@@ -375,6 +378,7 @@ impl Cpu {
 
     /// HALT: wait for an interrupt. With IME off and one already pending, the HALT bug instead:
     /// the next opcode is read twice.
+    #[inline(always)]
     fn halt<B: Bus>(&mut self, bus: &mut B) {
         if !self.ime && bus.pending_interrupts() != 0 {
             self.halt_bug = true;
@@ -384,6 +388,7 @@ impl Cpu {
     }
 
     /// STOP (0x10, two bytes on paper): reset DIV and sleep until a button is pressed.
+    #[inline(always)]
     fn stop<B: Bus>(&mut self, bus: &mut B) {
         self.pc = self.pc.wrapping_add(1);
         bus.enter_stop();
@@ -393,6 +398,7 @@ impl Cpu {
     }
 
     /// The CB-prefixed page: rotates/shifts, BIT, RES, SET on an r8 operand.
+    #[inline(always)]
     fn execute_cb<B: Bus>(&mut self, bus: &mut B) {
         let op = self.imm8(bus);
         per_opcode!(op, |n| self.execute_cb_op(bus, n))

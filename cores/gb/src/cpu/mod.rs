@@ -156,12 +156,8 @@ impl Cpu {
     /// the run loops, which then keep the CPU state in registers across instructions.
     #[inline(always)]
     pub fn step<B: Bus>(&mut self, bus: &mut B) -> Outcome {
-        // The common case first: running, no EI or HALT bug pending, no interrupt to take.
-        let special = self.stopped | self.halted | self.ei_delay | self.halt_bug;
-        if !special && (!self.ime || bus.pending_interrupts() == 0) {
-            let opcode = bus.read_cycle(self.pc);
-            self.pc = self.pc.wrapping_add(1);
-            return self.dispatch_op(bus, opcode);
+        if let Some(outcome) = self.step_plain(bus) {
+            return outcome;
         }
         if self.stopped {
             bus.tick_cycle();
@@ -188,6 +184,25 @@ impl Cpu {
         }
         let opcode = self.fetch_opcode(bus);
         self.dispatch_op(bus, opcode)
+    }
+
+    /// The common case of [`Cpu::step`]: running, no EI or HALT bug pending, no interrupt to
+    /// take. `None` (and nothing done) when the step is not that simple.
+    #[inline(always)]
+    pub fn step_plain<B: Bus>(&mut self, bus: &mut B) -> Option<Outcome> {
+        if !self.is_plain(bus) {
+            return None;
+        }
+        let opcode = bus.read_cycle(self.pc);
+        self.pc = self.pc.wrapping_add(1);
+        Some(self.dispatch_op(bus, opcode))
+    }
+
+    /// Whether the next step is plain: running, no EI or HALT bug pending, no interrupt to take.
+    #[inline(always)]
+    fn is_plain<B: Bus>(&self, bus: &B) -> bool {
+        let special = self.stopped | self.halted | self.ei_delay | self.halt_bug;
+        !special && (!self.ime || bus.pending_interrupts() == 0)
     }
 
     /// Interrupt dispatch: two idle cycles, push PC (the vector is chosen between the two pushes,

@@ -1,0 +1,155 @@
+//! The bus of the run loop without hooks. It holds the clock and the time of the next device
+//! event itself, so that once the run loop is inlined they live in host registers for a whole
+//! batch of instructions instead of in [`Hardware`]. Plain memory (ROM, work RAM, high RAM) is
+//! read and written straight from its arrays; every other access first hands the clock back to
+//! the hardware, so devices see exactly the time they would when stepped.
+
+use super::Hardware;
+use crate::cpu::Bus;
+
+/// [`Hardware`] with its clock checked out. `hw.cycles` is stale while this lives; dropping it
+/// writes the clock back.
+pub struct Batched<'a> {
+    hw: &'a mut Hardware,
+    /// T-cycles since reset (the authoritative clock while this lives).
+    cycles: u64,
+    /// `hw.next_event` as of the last device access.
+    next_event: u64,
+}
+
+impl<'a> Batched<'a> {
+    #[inline(always)]
+    pub fn new(hw: &'a mut Hardware) -> Self {
+        let cycles = hw.cycles;
+        let next_event = hw.next_event;
+        Batched {
+            hw,
+            cycles,
+            next_event,
+        }
+    }
+
+    /// The clock.
+    #[inline(always)]
+    pub fn cycles(&self) -> u64 {
+        self.cycles
+    }
+
+    /// A video frame ended (only device events set this, so it needs no clock).
+    #[inline(always)]
+    pub fn frame_done(&self) -> bool {
+        self.hw.frame_done
+    }
+
+    /// One M-cycle of plain time: the devices only when their next event is due.
+    #[inline(always)]
+    fn cycle(&mut self) {
+        self.cycles += 4;
+        if self.cycles >= self.next_event {
+            self.service();
+        }
+    }
+
+    /// Run the due events (out of line, and without taking `self`'s address, so the batch's
+    /// clock can stay in registers).
+    #[inline(always)]
+    fn service(&mut self) {
+        self.next_event = service_at(self.hw, self.cycles);
+    }
+
+    /// Run `f` on the hardware with the clock handed back, then take the clock and the next
+    /// event time again (device accesses may reschedule).
+    #[inline(always)]
+    fn device<R>(&mut self, f: impl FnOnce(&mut Hardware) -> R) -> R {
+        self.hw.cycles = self.cycles;
+        let r = f(self.hw);
+        self.cycles = self.hw.cycles;
+        self.next_event = self.hw.next_event;
+        r
+    }
+}
+
+/// Run the device events due at T-cycle `now`; returns the time of the next one.
+#[inline(never)]
+fn service_at(hw: &mut Hardware, now: u64) -> u64 {
+    hw.cycles = now;
+    hw.service();
+    hw.next_event
+}
+
+impl Drop for Batched<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.hw.cycles = self.cycles;
+    }
+}
+
+impl Bus for Batched<'_> {
+    /// Cartridge ROM and work RAM with no DMA or boot ROM in the way, and high RAM: nearly all
+    /// code and stack traffic. The M-cycle's device catch-up runs first, as in any read.
+    #[inline(always)]
+    fn read_cycle(&mut self, addr: u16) -> u8 {
+        if addr < 0xE000 && addr & 0xC000 != 0x8000 {
+            self.cycle();
+            let hw = &*self.hw;
+            if !hw.dma.active {
+                if addr >= 0xC000 {
+                    return hw.wram[addr as usize & 0x1FFF];
+                }
+                if !hw.boot_active {
+                    return hw.cart.read_rom(addr);
+                }
+            }
+            // ROM and work RAM reads do not depend on the clock.
+            return self.hw.read(addr);
+        }
+        if (0xFF80..=0xFFFE).contains(&addr) {
+            // DMA never blocks high RAM.
+            self.cycle();
+            return self.hw.hram[addr as usize & 0x7F];
+        }
+        self.device(|hw| hw.read_cycle_plain(addr))
+    }
+
+    #[inline(always)]
+    fn write_cycle(&mut self, addr: u16, value: u8) {
+        if (0xC000..0xE000).contains(&addr) {
+            self.cycle();
+            if !self.hw.dma.active {
+                self.hw.wram[addr as usize & 0x1FFF] = value;
+            } else {
+                // Work RAM writes do not depend on the clock.
+                self.hw.write(addr, value);
+            }
+            return;
+        }
+        if (0xFF80..=0xFFFE).contains(&addr) {
+            self.cycle();
+            self.hw.hram[addr as usize & 0x7F] = value;
+            return;
+        }
+        self.device(|hw| hw.write_cycle_plain(addr, value));
+    }
+
+    #[inline(always)]
+    fn tick_cycle(&mut self) {
+        self.cycle();
+    }
+
+    #[inline(always)]
+    fn pending_interrupts(&self) -> u8 {
+        self.hw.ie & self.hw.if_ & 0x1F
+    }
+
+    fn acknowledge_interrupt(&mut self, bit: u8) {
+        self.hw.if_ &= !(1 << bit);
+    }
+
+    fn stop_wakeup(&self) -> bool {
+        self.hw.joypad.any_line_low()
+    }
+
+    fn enter_stop(&mut self) {
+        self.device(|hw| hw.enter_stop());
+    }
+}
