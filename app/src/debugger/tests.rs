@@ -1,5 +1,6 @@
 //! Run-control semantics on the interface alone (issue 3): every test drives the
-//! debugger through `&mut dyn Machine` on the toy machine of `testmachine.rs`.
+//! debugger through `&mut dyn Machine`, most on the toy machine of `testmachine.rs`; the
+//! reverse-step tests at the end run on every real core (CHIP-8, Game Boy, RISC-V, x86, Kite).
 
 use std::collections::HashMap;
 
@@ -707,4 +708,98 @@ fn reverse_step_after_a_game_boy_halt_returns_to_the_paused_state() {
     let mut again = wb_gb::GameBoy::new(&rom, None).unwrap();
     again.run(Budget::Instructions(m.instructions_retired()));
     assert!(again.save_state() == m.save_state());
+}
+
+/// Run, then step; going back one instruction at a time to the start, every count gives the
+/// state a fresh machine reaches by running that many instructions from the same start, byte
+/// for byte. (The start is a save state: a RISC-V Linux machine takes the host's clock once,
+/// when it is made.)
+fn reverse_steps_retrace_a_fresh_run(make: &dyn Fn() -> Box<dyn Machine>, run: u64, steps: usize) {
+    let mut m = make();
+    let start = m.save_state();
+    let mut dbg = Debugger::new();
+    dbg.attach(m.as_mut());
+    assert_eq!(dbg.run(m.as_mut(), Budget::Instructions(run)), Stop::Budget);
+    for _ in 0..steps {
+        assert_eq!(dbg.step_into(m.as_mut()), Stop::Stepped);
+    }
+    let end = m.instructions_retired();
+    assert_eq!(end, run + steps as u64);
+    while m.instructions_retired() > 0 {
+        assert_eq!(dbg.reverse_step(m.as_mut()), Ok(Stop::Stepped));
+        let at = m.instructions_retired();
+        let mut fresh = make();
+        fresh.load_state(&start).expect("the start state loads");
+        fresh.run(Budget::Instructions(at));
+        assert_eq!(fresh.instructions_retired(), at);
+        assert!(
+            fresh.save_state() == m.save_state(),
+            "state differs after going back to {at}"
+        );
+    }
+}
+
+/// Reverse step on the RISC-V core (Linux user mode, stores to the stack, a counted loop).
+#[test]
+fn reverse_step_on_the_riscv_core_retraces_a_fresh_run() {
+    let source = "
+        .globl _start
+    _start:
+        li t0, 40
+        li t1, 0
+    loop:
+        add t1, t1, t0
+        sd t1, -8(sp)
+        ld t2, -8(sp)
+        addi t0, t0, -1
+        bnez t0, loop
+        li a0, 0
+        li a7, 93
+        ecall
+    ";
+    let none = |_: &str| -> std::io::Result<String> { Err(std::io::ErrorKind::NotFound.into()) };
+    let elf = wb_asm::assemble_str(
+        "loop.s",
+        source,
+        wb_asm::Isa::RiscV,
+        wb_asm::OutputKind::Executable,
+        &none,
+    )
+    .expect("assembles")
+    .bytes;
+    let make = || -> Box<dyn Machine> {
+        Box::new(wb_riscv::RiscV::load_elf(&elf, wb_riscv::LinuxOptions::default()).expect("loads"))
+    };
+    reverse_steps_retrace_a_fresh_run(&make, 150, 20);
+}
+
+/// Reverse step on the Kite VM (calls, a list on the heap, a loop).
+#[test]
+fn reverse_step_on_the_kite_vm_retraces_a_fresh_run() {
+    let source = "fn sq(x) { return x * x; }\nlet xs = [];\nfor i in 0..12 { push(xs, sq(i)); }\nprint(len(xs));\n";
+    let make = || -> Box<dyn Machine> {
+        Box::new(wb_kite::VmMachine::new("t.kite", source, Vec::new()).expect("compiles"))
+    };
+    reverse_steps_retrace_a_fresh_run(&make, 60, 10);
+}
+
+/// Reverse step on the x86 PC, booting a boot sector of ours (a loop that stores to memory).
+#[test]
+fn reverse_step_on_the_x86_core_retraces_a_fresh_run() {
+    let mut disk = vec![0u8; 512];
+    #[rustfmt::skip]
+    let code = [
+        0xB9, 0x1E, 0x00, // 7C00 mov cx, 30
+        0x01, 0xC8,       // 7C03 add ax, cx
+        0xA3, 0x00, 0x05, // 7C05 mov [0x500], ax
+        0x49,             // 7C08 dec cx
+        0x75, 0xF8,       // 7C09 jnz 7C03
+        0xF4,             // 7C0B hlt
+        0xEB, 0xFD,       // 7C0C jmp 7C0B
+    ];
+    disk[..code.len()].copy_from_slice(&code);
+    disk[510..].copy_from_slice(&[0x55, 0xAA]);
+    let make = || -> Box<dyn Machine> { Box::new(wb_x86::Pc::new(disk.clone()).expect("boots")) };
+    // Few steps: every comparison saves and loads the PC's 128 MiB of RAM.
+    reverse_steps_retrace_a_fresh_run(&make, 40, 5);
 }
