@@ -136,6 +136,18 @@ impl Hardware {
         }
     }
 
+    /// Whether a batch of plain instructions must stop and let the run loop look: a frame
+    /// ended, an interrupt is requested and enabled (and taken, with `ime`), or memory is not
+    /// plain (an OAM DMA running or about to, the boot ROM mapped).
+    #[inline(always)]
+    pub fn attention(&self, ime: bool) -> bool {
+        self.frame_done
+            || (ime && self.pending_interrupts() != 0)
+            || self.dma.active
+            || self.dma.start_in.is_some()
+            || self.boot_active
+    }
+
     /// Run the events due in the M-cycle that just ended, in stepping order.
     #[inline(never)]
     fn service(&mut self) {

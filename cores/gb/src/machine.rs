@@ -196,14 +196,15 @@ impl GameBoy {
     fn run_unhooked_loop(&mut self, budget: Budget, c0: u64, r0: u64) -> StopReason {
         // (instructions retired, cycle) when the count last moved.
         let mut progress = (r0, c0);
-        // Where a batch must hand over to the budget checks below.
+        // Where a batch must hand over to the budget checks below (a frame's end raises the
+        // batch's alert by itself).
         let limits = match budget {
-            Budget::Frame => (u64::MAX, u64::MAX),
-            Budget::Cycles(n) => (c0.saturating_add(n), u64::MAX),
-            Budget::Instructions(n) => (u64::MAX, r0.saturating_add(n)),
+            Budget::Frame => None,
+            Budget::Cycles(n) => Some((c0.saturating_add(n), u64::MAX)),
+            Budget::Instructions(n) => Some((u64::MAX, r0.saturating_add(n))),
         };
         loop {
-            let (pc, before, clean, outcome) = match self.run_batch(limits.0, limits.1) {
+            let (pc, before, clean, outcome) = match self.run_batch(limits) {
                 Some(last) => {
                     if self.retired != progress.0 {
                         progress = (self.retired, last.before);
@@ -217,7 +218,7 @@ impl GameBoy {
                     let pc = self.cpu.pc;
                     let before = self.hw.cycles;
                     let clean = !self.cpu.halt_bug;
-                    let outcome = self.cpu.step(&mut Batched::new(&mut self.hw));
+                    let outcome = self.cpu.step(&mut Batched::stepping(&mut self.hw));
                     (pc, before, clean, outcome)
                 }
             };
@@ -249,42 +250,41 @@ impl GameBoy {
     }
 
     /// Run plain instructions (no HALT, STOP, EI delay or interrupt in the way) with the CPU
-    /// registers and the clock in locals, for as long as each one only retires: until one
-    /// needs the checks of the loop above (a budget limit, the end of a frame, a jump to
-    /// itself, a trap or fault). That last one is returned, not yet counted; the ones before
-    /// it are counted as retired. `None`: the batch ended at a step that is not plain, which
-    /// has not run.
+    /// registers and the clock in locals, for as long as each one only retires and leaves the
+    /// machine quiet: until one needs the checks of the loop above (the bus's alert: the end
+    /// of a frame, an interrupt, a jump to itself, HALT...; a trap or fault; a budget limit,
+    /// `(cycle, retired count)`). That last one is returned, not yet counted; the ones before
+    /// it are counted as retired. `None`: the next step is not plain (or the machine not
+    /// quiet) and has not run.
     #[inline(always)]
-    fn run_batch(&mut self, stop_cycle: u64, stop_retired: u64) -> Option<LastStep> {
+    fn run_batch(&mut self, limits: Option<(u64, u64)>) -> Option<LastStep> {
         let mut cpu = self.cpu.clone();
         let mut retired = self.retired;
-        let mut bus = Batched::new(&mut self.hw);
-        let mut last = None;
-        loop {
+        let mut bus = Batched::new(&mut self.hw, cpu.ime);
+        if bus.alert() || !cpu.is_plain(&bus) {
+            return None;
+        }
+        // From here on, only what raises the alert can make a step not plain.
+        let last = loop {
             let pc = cpu.pc;
             let before = bus.cycles();
-            let Some(outcome) = cpu.step_plain(&mut bus) else {
-                break;
-            };
-            if outcome != Outcome::Retired
-                || cpu.pc == pc
-                || bus.frame_done()
-                || bus.cycles() >= stop_cycle
-                || retired + 1 >= stop_retired
-            {
-                last = Some(LastStep {
+            let outcome = cpu.step_known_plain(&mut bus);
+            let at_limit = limits.is_some_and(|(stop_cycle, stop_retired)| {
+                bus.cycles() >= stop_cycle || retired + 1 >= stop_retired
+            });
+            if bus.alert() || outcome != Outcome::Retired || at_limit {
+                break LastStep {
                     pc,
                     before,
                     outcome,
-                });
-                break;
+                };
             }
             retired += 1;
-        }
+        };
         drop(bus);
         self.cpu = cpu;
         self.retired = retired;
-        last
+        Some(last)
     }
 
     /// The first cycle the budget's own checks must see (skips stay below it).

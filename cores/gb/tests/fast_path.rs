@@ -72,6 +72,65 @@ fn halt_and_self_jumps_skip_exactly() {
     assert_paths_agree("idle program", &idle_program(), 200);
 }
 
+/// Waits in each kind of jump to itself (JP, JP Z, JP HL, JR) with IME on; the timer's handler
+/// returns past the jump (it adds C, the jump's length, to the return address). Thirty-two
+/// rounds, then a `jr` to itself with IME off.
+fn self_jump_program() -> Vec<u8> {
+    let code = [
+        0x31, 0xFE, 0xFF, // 0150 ld sp, $fffe
+        0x3E, 0x04, // 0153 ld a, $04 (timer)
+        0xE0, 0xFF, // 0155 ldh [$ff], a
+        0x3E, 0x05, // 0157 ld a, $05 (timer on, 262144 Hz)
+        0xE0, 0x07, // 0159 ldh [$07], a
+        0x16, 0x20, // 015b ld d, 32
+        0xFB, // 015d ei
+        0x0E, 0x03, // 015e ld c, 3
+        0xC3, 0x60, 0x01, // 0160 jp $0160
+        0x0E, 0x03, // 0163 ld c, 3
+        0xAF, // 0165 xor a
+        0xCA, 0x66, 0x01, // 0166 jp z, $0166
+        0x0E, 0x01, // 0169 ld c, 1
+        0x21, 0x6E, 0x01, // 016b ld hl, $016e
+        0xE9, // 016e jp hl
+        0x0E, 0x02, // 016f ld c, 2
+        0x18, 0xFE, // 0171 jr $0171
+        0x15, // 0173 dec d
+        0x20, 0xE8, // 0174 jr nz, $015e
+        0xF3, // 0176 di
+        0x18, 0xFE, // 0177 jr $0177
+    ];
+    let mut rom = rom_builder::rom("SELFJUMP", 0x00, 0, 0, &code);
+    // The timer handler: return C bytes further on.
+    let handler = [
+        0xE1, // pop hl
+        0x7D, // ld a, l
+        0x81, // add c
+        0x6F, // ld l, a
+        0x7C, // ld a, h
+        0xCE, 0x00, // adc 0
+        0x67, // ld h, a
+        0xE5, // push hl
+        0xD9, // reti
+    ];
+    rom[0x50..0x50 + handler.len()].copy_from_slice(&handler);
+    rom_builder::fix_checksums(&mut rom);
+    rom
+}
+
+#[test]
+fn every_kind_of_self_jump_skips_exactly() {
+    let rom = self_jump_program();
+    assert_paths_agree("self-jump program", &rom, 300);
+    // The program got through its rounds: D counted down to zero on the fast loop.
+    let mut gb = GameBoy::new(&rom, None).expect("valid ROM");
+    for _ in 0..20 {
+        gb.run(Budget::Frame);
+    }
+    let d = gb.registers().iter().find(|r| r.name == "d").map(|r| r.value);
+    assert_eq!(d, Some(0), "all 32 rounds ran");
+    assert_eq!(gb.registers().iter().find(|r| r.name == "pc").map(|r| r.value), Some(0x177));
+}
+
 #[test]
 fn test_roms_run_the_same_on_both_loops() {
     let Some(blargg) = common::testroms("blargg-gb") else {

@@ -3,6 +3,12 @@
 //! batch of instructions instead of in [`Hardware`]. Plain memory (ROM, work RAM, high RAM) is
 //! read and written straight from its arrays; every other access first hands the clock back to
 //! the hardware, so devices see exactly the time they would when stepped.
+//!
+//! It also keeps one flag, `alert`, for the run loop: raised whenever the machine may have
+//! left the quiet state a batch of plain instructions needs (see [`Hardware::attention`]) or
+//! the CPU said so ([`Bus::break_batch`]). Only device events, device accesses and those CPU
+//! hints can change that state, so they are the only places that look at it; the instructions
+//! in between test a flag in a register instead of the hardware.
 
 use super::Hardware;
 use crate::cpu::Bus;
@@ -15,30 +21,48 @@ pub struct Batched<'a> {
     cycles: u64,
     /// `hw.next_event` as of the last device access.
     next_event: u64,
+    /// IME when the batch began: within a batch only DI changes it, which makes no step less
+    /// plain (EI and RETI break the batch).
+    ime: bool,
+    /// The run loop must look before the next instruction; memory accesses meanwhile take the
+    /// general path (a DMA may be running, the boot ROM mapped).
+    alert: bool,
 }
 
 impl<'a> Batched<'a> {
+    /// For a batch of plain instructions, begun with interrupts enabled or not (`ime`).
     #[inline(always)]
-    pub fn new(hw: &'a mut Hardware) -> Self {
+    pub fn new(hw: &'a mut Hardware, ime: bool) -> Self {
         let cycles = hw.cycles;
         let next_event = hw.next_event;
+        let alert = hw.attention(ime);
         Batched {
             hw,
             cycles,
             next_event,
+            ime,
+            alert,
         }
+    }
+
+    /// For one step of any kind: always on alert, so every access takes the general path.
+    #[inline(always)]
+    pub fn stepping(hw: &'a mut Hardware) -> Self {
+        let mut bus = Self::new(hw, true);
+        bus.alert = true;
+        bus
+    }
+
+    /// Whether the run loop must look at the machine before the next instruction.
+    #[inline(always)]
+    pub fn alert(&self) -> bool {
+        self.alert
     }
 
     /// The clock.
     #[inline(always)]
     pub fn cycles(&self) -> u64 {
         self.cycles
-    }
-
-    /// A video frame ended (only device events set this, so it needs no clock).
-    #[inline(always)]
-    pub fn frame_done(&self) -> bool {
-        self.hw.frame_done
     }
 
     /// One M-cycle of plain time: the devices only when their next event is due.
@@ -54,7 +78,9 @@ impl<'a> Batched<'a> {
     /// clock can stay in registers).
     #[inline(always)]
     fn service(&mut self) {
-        self.next_event = service_at(self.hw, self.cycles);
+        let (next_event, alert) = service_at(self.hw, self.cycles, self.ime);
+        self.next_event = next_event;
+        self.alert |= alert;
     }
 
     /// Run `f` on the hardware with the clock handed back, then take the clock and the next
@@ -65,16 +91,18 @@ impl<'a> Batched<'a> {
         let r = f(self.hw);
         self.cycles = self.hw.cycles;
         self.next_event = self.hw.next_event;
+        self.alert |= self.hw.attention(self.ime);
         r
     }
 }
 
-/// Run the device events due at T-cycle `now`; returns the time of the next one.
+/// Run the device events due at T-cycle `now`; returns the time of the next one and whether
+/// the run loop must now look ([`Hardware::attention`]).
 #[inline(never)]
-fn service_at(hw: &mut Hardware, now: u64) -> u64 {
+fn service_at(hw: &mut Hardware, now: u64, ime: bool) -> (u64, bool) {
     hw.cycles = now;
     hw.service();
-    hw.next_event
+    (hw.next_event, hw.attention(ime))
 }
 
 impl Drop for Batched<'_> {
@@ -85,23 +113,23 @@ impl Drop for Batched<'_> {
 }
 
 impl Bus for Batched<'_> {
-    /// Cartridge ROM and work RAM with no DMA or boot ROM in the way, and high RAM: nearly all
-    /// code and stack traffic. The M-cycle's device catch-up runs first, as in any read.
+    /// Cartridge ROM and work RAM with no DMA or boot ROM in the way (no alert), and high RAM:
+    /// nearly all code and stack traffic. The M-cycle's device catch-up runs first, as in any
+    /// read, and may raise the alert.
     #[inline(always)]
     fn read_cycle(&mut self, addr: u16) -> u8 {
         if addr < 0xE000 && addr & 0xC000 != 0x8000 {
             self.cycle();
-            let hw = &*self.hw;
-            if !hw.dma.active {
-                if addr >= 0xC000 {
-                    return hw.wram[addr as usize & 0x1FFF];
-                }
-                if !hw.boot_active {
-                    return hw.cart.read_rom(addr);
-                }
+            if self.alert {
+                // ROM and work RAM reads do not depend on the clock.
+                return self.hw.read(addr);
             }
-            // ROM and work RAM reads do not depend on the clock.
-            return self.hw.read(addr);
+            let hw = &*self.hw;
+            return if addr >= 0xC000 {
+                hw.wram[addr as usize & 0x1FFF]
+            } else {
+                hw.cart.read_rom(addr)
+            };
         }
         if (0xFF80..=0xFFFE).contains(&addr) {
             // DMA never blocks high RAM.
@@ -115,7 +143,7 @@ impl Bus for Batched<'_> {
     fn write_cycle(&mut self, addr: u16, value: u8) {
         if (0xC000..0xE000).contains(&addr) {
             self.cycle();
-            if !self.hw.dma.active {
+            if !self.alert {
                 self.hw.wram[addr as usize & 0x1FFF] = value;
             } else {
                 // Work RAM writes do not depend on the clock.
@@ -151,5 +179,10 @@ impl Bus for Batched<'_> {
 
     fn enter_stop(&mut self) {
         self.device(|hw| hw.enter_stop());
+    }
+
+    #[inline(always)]
+    fn break_batch(&mut self) {
+        self.alert = true;
     }
 }

@@ -271,6 +271,7 @@ impl Cpu {
             0xD9 => {
                 self.ret(bus);
                 self.ime = true;
+                bus.break_batch();
             }
             0xC1 | 0xD1 | 0xE1 | 0xF1 => {
                 let v = self.pop(bus);
@@ -294,15 +295,15 @@ impl Cpu {
                 let target = self.imm16(bus);
                 if condition(self, y) {
                     bus.tick_cycle();
-                    self.pc = target;
+                    self.jump(bus, target, 3);
                 }
             }
             0xC3 => {
                 let target = self.imm16(bus);
                 bus.tick_cycle();
-                self.pc = target;
+                self.jump(bus, target, 3);
             }
-            0xE9 => self.pc = self.hl(),
+            0xE9 => self.jump(bus, self.hl(), 1),
             0xC4 | 0xCC | 0xD4 | 0xDC => {
                 let target = self.imm16(bus);
                 if condition(self, y) {
@@ -357,7 +358,10 @@ impl Cpu {
                 self.ime = false;
                 self.ei_delay = false;
             }
-            0xFB => self.ei_delay = true,
+            0xFB => {
+                self.ei_delay = true;
+                bus.break_batch();
+            }
             // D3 DB DD E3 E4 EB EC ED F4 FC FD: the CPU locks up.
             _ => {
                 self.pc = self.pc.wrapping_sub(1);
@@ -372,8 +376,18 @@ impl Cpu {
         let e = self.imm8(bus) as i8;
         if taken {
             bus.tick_cycle();
-            self.pc = self.pc.wrapping_add(e as u16);
+            self.jump(bus, self.pc.wrapping_add(e as u16), 2);
         }
+    }
+
+    /// Set PC to `target` from an instruction `len` bytes long (PC points past it); a jump to
+    /// itself breaks the batch, so the run loop can skip the iterations of the wait.
+    #[inline(always)]
+    fn jump<B: Bus>(&mut self, bus: &mut B, target: u16, len: u16) {
+        if target == self.pc.wrapping_sub(len) {
+            bus.break_batch();
+        }
+        self.pc = target;
     }
 
     /// HALT: wait for an interrupt. With IME off and one already pending, the HALT bug instead:
@@ -385,6 +399,7 @@ impl Cpu {
         } else {
             self.halted = true;
         }
+        bus.break_batch();
     }
 
     /// STOP (0x10, two bytes on paper): reset DIV and sleep until a button is pressed.
@@ -395,6 +410,7 @@ impl Cpu {
         if !bus.stop_wakeup() {
             self.stopped = true;
         }
+        bus.break_batch();
     }
 
     /// The CB-prefixed page: rotates/shifts, BIT, RES, SET on an r8 operand.

@@ -23,6 +23,11 @@ pub trait Bus {
     fn stop_wakeup(&self) -> bool;
     /// STOP resets the divider.
     fn enter_stop(&mut self);
+    /// The instruction just run changed what the next step must check (HALT, STOP, EI, RETI)
+    /// or jumped to its own address: a run loop that batches plain steps must look now. Free;
+    /// a bus that does not batch ignores it.
+    #[inline(always)]
+    fn break_batch(&mut self) {}
 }
 
 /// What one [`Cpu::step`] did.
@@ -193,14 +198,22 @@ impl Cpu {
         if !self.is_plain(bus) {
             return None;
         }
+        Some(self.step_known_plain(bus))
+    }
+
+    /// [`Cpu::step_plain`] for a caller that knows the step is plain: [`Cpu::is_plain`] held
+    /// and nothing that could change it has happened since (a device event or access, or an
+    /// instruction that called [`Bus::break_batch`]).
+    #[inline(always)]
+    pub fn step_known_plain<B: Bus>(&mut self, bus: &mut B) -> Outcome {
         let opcode = bus.read_cycle(self.pc);
         self.pc = self.pc.wrapping_add(1);
-        Some(self.dispatch_op(bus, opcode))
+        self.dispatch_op(bus, opcode)
     }
 
     /// Whether the next step is plain: running, no EI or HALT bug pending, no interrupt to take.
     #[inline(always)]
-    fn is_plain<B: Bus>(&self, bus: &B) -> bool {
+    pub fn is_plain<B: Bus>(&self, bus: &B) -> bool {
         let special = self.stopped | self.halted | self.ei_delay | self.halt_bug;
         !special && (!self.ime || bus.pending_interrupts() == 0)
     }
