@@ -226,6 +226,9 @@ fn instructions_per_second(machine: &mut dyn Machine, seconds: f64) -> Result<f6
     Ok(retired as f64 / start.elapsed().as_secs_f64())
 }
 
+/// One JSON line on stdout. A closed pipe (`| head -1`) is not an error of the benchmark.
 fn print_json(value: &serde_json::Value) {
-    println!("{value}");
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}").and_then(|()| out.flush());
 }

@@ -3,9 +3,10 @@
 //! DIV or TAC can tick TIMA. An overflow leaves TIMA at 0 for one M-cycle before TMA is loaded
 //! and the interrupt raised.
 //!
-//! The timer is clocked lazily: between its events (a TIMA edge, an overflow, a divider edge the
-//! machine listens to) only the divider moves, so it is brought up to date from the clock when
-//! the CPU touches it, and stepped exactly when [`Timer::next_due`] says something happens.
+//! The timer is clocked lazily: between its events (a TIMA overflow and reload, a divider edge
+//! the machine listens to) only the divider and TIMA count, and both are functions of the
+//! clock, so the timer is brought up to date when the CPU touches it and stepped exactly when
+//! [`Timer::next_due`] says something happens.
 
 use wb_machine::StateError;
 use wb_machine::state::{Reader, Writer};
@@ -23,7 +24,7 @@ pub struct Timer {
     reloading: bool,
     /// Low counter bits that are all zero right after the selected bit falls (from TAC).
     edge_mask: u16,
-    /// The T-cycle `counter` is valid at.
+    /// The T-cycle `counter` and `tima` are valid at.
     synced: u64,
 }
 
@@ -71,9 +72,36 @@ impl Timer {
         self.counter.wrapping_add((now - self.synced) as u16)
     }
 
-    /// Bring the divider up to T-cycle `now`.
+    /// Falling edges of the selected bit (with the timer enabled) between the last sync and
+    /// T-cycle `now`: the counter steps by 4, so the bit falls each time the counter reaches a
+    /// multiple of the bit's period (never, for a counter off the 4-step grid, as when stepped).
+    #[inline(always)]
+    fn edges_until(&self, now: u64) -> u64 {
+        if self.tac & 4 == 0 || self.counter & 3 != 0 {
+            return 0;
+        }
+        let shift = self.edge_mask.trailing_ones();
+        let from = self.counter as u64;
+        let to = from + (now - self.synced) / 4 * 4;
+        (to >> shift) - (from >> shift)
+    }
+
+    /// TIMA at T-cycle `now`. An overflow is an event ([`Timer::next_due`]), so none lies
+    /// between the last sync and `now`.
+    #[inline(always)]
+    fn tima_at(&self, now: u64) -> u8 {
+        (self.tima as u64 + self.edges_until(now)) as u8
+    }
+
+    /// Bring the divider and TIMA up to T-cycle `now`.
     #[inline(always)]
     pub fn sync(&mut self, now: u64) {
+        let tima = self.tima as u64 + self.edges_until(now);
+        debug_assert!(tima <= 0xFF, "a TIMA overflow ran unscheduled");
+        if tima > 0xFF {
+            self.overflow = true;
+        }
+        self.tima = tima as u8;
         self.counter = self.counter_at(now);
         self.synced = now;
     }
@@ -91,9 +119,9 @@ impl Timer {
         self.tick()
     }
 
-    /// The T-cycle ending the next M-cycle where something happens: a reload, a TIMA edge, or
-    /// a divider edge with the low bits of `listen_mask` all zero (the frame sequencer's bit 12,
-    /// the serial clock's bit 8).
+    /// The T-cycle ending the next M-cycle where something happens: a reload, the TIMA edge
+    /// that overflows it, or a divider edge with the low bits of `listen_mask` all zero (the
+    /// frame sequencer's bit 12, the serial clock's bit 8).
     pub fn next_due(&self, listen_mask: u16) -> u64 {
         if self.overflow | self.reloading {
             return self.synced + 4;
@@ -102,7 +130,9 @@ impl Timer {
         let until = |mask: u16| (mask as u64 + 1) - (self.counter & mask) as u64;
         let mut due = until(listen_mask);
         if self.tac & 4 != 0 {
-            due = due.min(until(self.edge_mask));
+            // The next edge, then one more period for each count TIMA has left before 0xFF.
+            let period = self.edge_mask as u64 + 1;
+            due = due.min(until(self.edge_mask) + (0xFF - self.tima) as u64 * period);
         }
         // The counter moves in steps of 4; a misaligned loaded state waits for the next step.
         self.synced + due.next_multiple_of(4)
@@ -134,7 +164,7 @@ impl Timer {
     pub fn read(&self, reg: u8, now: u64) -> u8 {
         match reg {
             0x04 => (self.counter_at(now) >> 8) as u8,
-            0x05 => self.tima,
+            0x05 => self.tima_at(now),
             0x06 => self.tma,
             _ => self.tac | 0xF8,
         }
@@ -175,7 +205,7 @@ impl Timer {
 
     /// Save the state as of T-cycle `now`.
     pub fn save(&self, w: &mut Writer, now: u64) {
-        w.u16(self.counter_at(now)).u8(self.tima).u8(self.tma).u8(self.tac);
+        w.u16(self.counter_at(now)).u8(self.tima_at(now)).u8(self.tma).u8(self.tac);
         w.bool(self.overflow).bool(self.reloading);
     }
 
@@ -195,8 +225,9 @@ impl Timer {
 mod tests {
     use super::*;
 
-    /// A timer stepped only at the cycles [`Timer::next_due`] names reads and interrupts exactly
-    /// like one stepped every M-cycle, and is stepped at every divider edge the machine needs.
+    /// A timer stepped only at the cycles [`Timer::next_due`] names (TIMA counting lazily in
+    /// between) reads and interrupts exactly like one stepped every M-cycle, through register
+    /// writes too, and is stepped at every divider edge the machine needs.
     #[test]
     fn stepping_at_next_due_matches_stepping_every_cycle() {
         for tac in 0..8u8 {
@@ -218,6 +249,15 @@ mod tests {
                 assert_eq!(irq, lazy_irq, "TAC {tac:#x}, cycle {now}");
                 for reg in 4..=7 {
                     assert_eq!(every.read(reg, now), lazy.read(reg, now), "TAC {tac:#x}");
+                }
+                // Now and then the CPU writes a register mid-count (TAC keeps the timer on
+                // half the time, so counting resumes from the written state).
+                if m % 733 == 0 {
+                    let reg = 4 + (m / 733 % 4) as u8;
+                    let v = if reg == 7 { tac | (m as u8 & 4) } else { m as u8 };
+                    every.write(reg, v, now);
+                    lazy.write(reg, v, now);
+                    due = lazy.next_due(0x1FFF);
                 }
             }
         }

@@ -96,6 +96,30 @@ impl<'a> Batched<'a> {
     }
 }
 
+/// Whether `addr` is in cartridge ROM (0000-7FFF) or work RAM (C000-DFFF): one bit per 4 KiB
+/// page.
+#[inline(always)]
+fn plain_page(addr: u16) -> bool {
+    const PAGES: u16 = 0b0011_0000_1111_1111;
+    PAGES >> (addr >> 12) & 1 != 0
+}
+
+/// A ROM or work RAM read while on alert: the general path, which sees a running DMA and the
+/// boot ROM (these reads do not depend on the clock). Out of line, to keep the common path
+/// of the run loop short.
+#[cold]
+#[inline(never)]
+fn read_on_alert(hw: &mut Hardware, addr: u16) -> u8 {
+    hw.read(addr)
+}
+
+/// A work RAM write while on alert (see [`read_on_alert`]).
+#[cold]
+#[inline(never)]
+fn write_on_alert(hw: &mut Hardware, addr: u16, value: u8) {
+    hw.write(addr, value);
+}
+
 /// Run the device events due at T-cycle `now`; returns the time of the next one and whether
 /// the run loop must now look ([`Hardware::attention`]).
 #[inline(never)]
@@ -118,11 +142,10 @@ impl Bus for Batched<'_> {
     /// read, and may raise the alert.
     #[inline(always)]
     fn read_cycle(&mut self, addr: u16) -> u8 {
-        if addr < 0xE000 && addr & 0xC000 != 0x8000 {
+        if plain_page(addr) {
             self.cycle();
             if self.alert {
-                // ROM and work RAM reads do not depend on the clock.
-                return self.hw.read(addr);
+                return read_on_alert(self.hw, addr);
             }
             let hw = &*self.hw;
             return if addr >= 0xC000 {
@@ -146,8 +169,7 @@ impl Bus for Batched<'_> {
             if !self.alert {
                 self.hw.wram[addr as usize & 0x1FFF] = value;
             } else {
-                // Work RAM writes do not depend on the clock.
-                self.hw.write(addr, value);
+                write_on_alert(self.hw, addr, value);
             }
             return;
         }
