@@ -455,8 +455,8 @@ impl Hardware {
             0x41..=0x4B => {
                 let irq = self.ppu.write_reg(reg, v);
                 self.if_ |= irq & IRQ_STAT;
-                if reg == 0x41 {
-                    // STAT sources decide which PPU events must run on time.
+                if reg == 0x41 || reg == 0x45 {
+                    // STAT sources and LYC decide which PPU events must run on time.
                     self.reschedule_ppu();
                 }
             }

@@ -183,19 +183,49 @@ impl Ppu {
     /// none). With no STAT interrupt source enabled, only the start of VBlank (its interrupt,
     /// the end of a frame) is seen without the CPU or the DMA touching the PPU, and those
     /// first catch it up ([`Ppu::catch_up`]): the events before VBlank then run late, in one
-    /// batch, with the same outcome.
+    /// batch, with the same outcome. The VBlank and LY=LYC sources keep that: the STAT line
+    /// they drive can only rise at the start of VBlank or in the LYC line, so events run on
+    /// time only from the line before LYC's to its end. The HBlank and OAM sources rise on
+    /// every line and need every event on time.
     pub fn next_due(&self) -> u64 {
         if !self.enabled() || self.next_event == u32::MAX {
             return u64::MAX;
         }
-        let target = if self.stat_enable == 0 {
-            self.vblank_dot()
-        } else {
-            self.next_event
+        let target = match self.stat_enable {
+            0 | 0x10 => self.vblank_dot(),
+            0x40 | 0x50 => match self.lines_before_lyc_window() {
+                Some(lines) => self.vblank_dot().min(lines * DOTS_PER_LINE),
+                None => self.next_event,
+            },
+            _ => self.next_event,
         };
         // Dots move 4 per M-cycle; an event falls due in the first M-cycle that reaches it.
         let ahead = target.saturating_sub(self.dot).max(1);
         self.synced + ahead.next_multiple_of(4) as u64
+    }
+
+    /// Lines from the start of the current one to the first line whose events must run on
+    /// time for the LY=LYC source: the line before the one LY matches LYC in, through that
+    /// line (LYC 0 also matches late in line 153, where LY already reads 0). `None` inside
+    /// that window; with an LYC that never matches, the next VBlank is as far as any.
+    fn lines_before_lyc_window(&self) -> Option<u32> {
+        let lines = LINES as u32;
+        let (first, last) = match self.lyc as u32 {
+            0 => (lines - 2, 0),
+            lyc if lyc < lines => (lyc - 1, lyc),
+            _ => return Some(lines),
+        };
+        let line = self.line as u32;
+        let inside = if first <= last {
+            (first..=last).contains(&line)
+        } else {
+            line >= first || line <= last
+        };
+        if inside {
+            None
+        } else {
+            Some((first + lines - line) % lines)
+        }
     }
 
     /// The dot (counted from the start of the current line) at which the next VBlank begins.
@@ -642,5 +672,55 @@ impl Ppu {
             return Err(StateError::Mismatch("PPU state out of range".into()));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PPU caught up only at the cycles [`Ppu::next_due`] names (and before the CPU reads or
+    /// writes it) raises the same interrupts in the same M-cycles, reads the same LY and STAT
+    /// and draws the same frames as one whose events all run on time, for every STAT source
+    /// set and LYC the laziness depends on.
+    #[test]
+    fn running_events_at_next_due_matches_running_them_on_time() {
+        let frames = 3;
+        for stat in [0x00, 0x08, 0x10, 0x20, 0x40, 0x50, 0x48, 0x60] {
+            for lyc in [0, 1, 2, 77, 143, 144, 145, 152, 153, 200] {
+                let mut on_time = Ppu::post_boot();
+                on_time.write_reg(0x41, stat);
+                on_time.write_reg(0x45, lyc);
+                let mut lazy = on_time.clone();
+                let mut due = lazy.next_due();
+                for m in 1..(frames * 70224 / 4) {
+                    let now = m * 4;
+                    let irq = on_time.catch_up(now);
+                    let mut lazy_irq = 0;
+                    if now >= due {
+                        lazy_irq = lazy.catch_up(now);
+                        due = lazy.next_due();
+                    }
+                    let at = (stat, lyc, on_time.line, on_time.dot);
+                    assert_eq!(irq, lazy_irq, "STAT {stat:#x} LYC {lyc}, line/dot {at:?}");
+                    if m % 1009 == 0 {
+                        // The CPU looks: the bus catches the PPU up first, which can never
+                        // raise an interrupt that was due earlier.
+                        assert_eq!(lazy.catch_up(now), 0, "late interrupt at {at:?}");
+                        for reg in [0x41, 0x44] {
+                            assert_eq!(on_time.read_reg(reg), lazy.read_reg(reg), "{at:?}");
+                        }
+                        if m % 3 == 0 {
+                            // ... and moves LYC, which moves the lines that must run on time.
+                            let v = (m / 1009 * 37 % 160) as u8;
+                            assert_eq!(on_time.write_reg(0x45, v), lazy.write_reg(0x45, v));
+                        }
+                        due = lazy.next_due();
+                    }
+                }
+                lazy.catch_up(frames * 70224);
+                assert!(on_time.frame == lazy.frame, "STAT {stat:#x} LYC {lyc}: frame");
+            }
+        }
     }
 }
