@@ -142,7 +142,7 @@ impl Hardware {
     #[inline(always)]
     pub fn attention(&self, ime: bool) -> bool {
         self.frame_done
-            || (ime && self.pending_interrupts() != 0)
+            || (ime && self.ie & self.if_ & 0x1F != 0)
             || self.dma.active
             || self.dma.start_in.is_some()
             || self.boot_active
@@ -621,7 +621,7 @@ impl Bus for Hardware {
     }
 
     #[inline(always)]
-    fn pending_interrupts(&self) -> u8 {
+    fn pending_interrupts(&mut self) -> u8 {
         self.ie & self.if_ & 0x1F
     }
 

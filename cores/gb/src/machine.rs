@@ -260,8 +260,8 @@ impl GameBoy {
     fn run_batch(&mut self, limits: Option<(u64, u64)>) -> Option<LastStep> {
         let mut cpu = self.cpu.clone();
         let mut retired = self.retired;
-        let mut bus = Batched::new(&mut self.hw, cpu.ime);
-        if bus.alert() || !cpu.is_plain(&bus) {
+        let mut bus = Batched::batch(&mut self.hw, cpu.ime);
+        if bus.alert() || !cpu.is_plain(&mut bus) {
             return None;
         }
         // From here on, only what raises the alert can make a step not plain.
@@ -269,6 +269,8 @@ impl GameBoy {
             let pc = cpu.pc;
             let before = bus.cycles();
             let outcome = cpu.step_known_plain(&mut bus);
+            // The device events due during the instruction, each at its own M-cycle.
+            bus.settle();
             let at_limit = limits.is_some_and(|(stop_cycle, stop_retired)| {
                 bus.cycles() >= stop_cycle || retired + 1 >= stop_retired
             });

@@ -39,7 +39,7 @@ impl Bus for FlatBus<'_> {
     fn tick_cycle(&mut self) {
         self.log.push(None);
     }
-    fn pending_interrupts(&self) -> u8 {
+    fn pending_interrupts(&mut self) -> u8 {
         0
     }
     fn acknowledge_interrupt(&mut self, _bit: u8) {}

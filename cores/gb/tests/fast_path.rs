@@ -117,6 +117,47 @@ fn self_jump_program() -> Vec<u8> {
     rom
 }
 
+/// With IME off, HALT at every M-cycle offset from a timer overflow (a NOP sled entered at a
+/// varying depth): whether the interrupt is pending in HALT's own M-cycle decides between
+/// the HALT bug and a HALT that wakes at once, so a device event run late shows.
+fn halt_race_program() -> Vec<u8> {
+    let code = [
+        0x31, 0xFE, 0xFF, // 0150 ld sp, $fffe
+        0x3E, 0x04, // 0153 ld a, $04 (timer)
+        0xE0, 0xFF, // 0155 ldh [$ff], a
+        0x3E, 0x06, // 0157 ld a, $06 (timer on, 64 T-cycles a count)
+        0xE0, 0x07, // 0159 ldh [$07], a
+        0xF3, // 015b di
+        0x0E, 0x00, // 015c ld c, 0
+        0xAF, // 015e xor a
+        0xE0, 0x0F, // 015f ldh [$0f], a
+        0x3E, 0xFF, // 0161 ld a, $ff
+        0xE0, 0x05, // 0163 ldh [$05], a (TIMA overflows within 64 T-cycles, near the HALT)
+        0x79, // 0165 ld a, c
+        0xE6, 0x07, // 0166 and 7
+        0x47, // 0168 ld b, a
+        0x3E, 0x78, // 0169 ld a, $78
+        0x90, // 016b sub b
+        0x6F, // 016c ld l, a
+        0x26, 0x01, // 016d ld h, $01
+        0xE9, // 016f jp hl (into the sled, 0 to 7 NOPs before the HALT)
+        0x00, // 0170 nop (never entered)
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // 0171-0177 nop
+        0x76, // 0178 halt
+        0x00, // 0179 nop
+        0x0C, // 017a inc c
+        0x18, 0xE1, // 017b jr $015e
+    ];
+    let mut rom = rom_builder::rom("HALTRACE", 0x00, 0, 0, &code);
+    rom_builder::fix_checksums(&mut rom);
+    rom
+}
+
+#[test]
+fn halt_sees_an_interrupt_raised_in_its_own_m_cycle() {
+    assert_paths_agree("HALT race program", &halt_race_program(), 300);
+}
+
 #[test]
 fn every_kind_of_self_jump_skips_exactly() {
     let rom = self_jump_program();
@@ -142,6 +183,7 @@ fn test_roms_run_the_same_on_both_loops() {
         ("cpu_instrs/individual/01-special.gb", 400),
         ("cpu_instrs/individual/02-interrupts.gb", 200),
         ("instr_timing/instr_timing.gb", 200),
+        ("mem_timing/mem_timing.gb", 200),
     ] {
         let rom = std::fs::read(blargg.join(name)).expect("read ROM");
         assert_paths_agree(name, &rom, runs);
@@ -149,11 +191,23 @@ fn test_roms_run_the_same_on_both_loops() {
     let Some(mooneye) = common::testroms("mooneye-test-suite") else {
         return;
     };
+    // The batch runs device events late, at the M-cycle each fell due in: these look at
+    // interrupts, the timer, DMA and the PPU from inside instructions.
     for name in [
         "acceptance/halt_ime1_timing2-GS.gb",
+        "acceptance/halt_ime0_nointr_timing.gb",
+        "acceptance/di_timing-GS.gb",
+        "acceptance/intr_timing.gb",
         "acceptance/oam_dma_timing.gb",
+        "acceptance/oam_dma_start.gb",
         "acceptance/ppu/intr_2_mode0_timing_sprites.gb",
+        "acceptance/ppu/stat_irq_blocking.gb",
+        "acceptance/ppu/stat_lyc_onoff.gb",
+        "acceptance/serial/boot_sclk_align-dmgABCmgb.gb",
         "acceptance/timer/tima_reload.gb",
+        "acceptance/timer/tima_write_reloading.gb",
+        "acceptance/timer/tma_write_reloading.gb",
+        "acceptance/timer/rapid_toggle.gb",
     ] {
         let rom = std::fs::read(mooneye.join(name)).expect("read ROM");
         assert_paths_agree(name, &rom, 60);

@@ -9,13 +9,20 @@
 //! the CPU said so ([`Bus::break_batch`]). Only device events, device accesses and those CPU
 //! hints can change that state, so they are the only places that look at it; the instructions
 //! in between test a flag in a register instead of the hardware.
+//!
+//! In a batch (`DEFER`), device events are not looked for every M-cycle but once per
+//! instruction ([`Batched::settle`]) and before anything that could see them: a device access,
+//! the interrupt lines. Each late event then runs at the M-cycle it was due in, in order, so
+//! nothing can tell: between those points the CPU only touches plain memory, which no device
+//! event changes while the machine is quiet (no OAM DMA; the alert is up as soon as one starts).
 
 use super::Hardware;
 use crate::cpu::Bus;
 
 /// [`Hardware`] with its clock checked out. `hw.cycles` is stale while this lives; dropping it
-/// writes the clock back.
-pub struct Batched<'a> {
+/// writes the clock back. With `DEFER`, device events due may also wait, up to the next
+/// [`Batched::settle`] or device access.
+pub struct Batched<'a, const DEFER: bool> {
     hw: &'a mut Hardware,
     /// T-cycles since reset (the authoritative clock while this lives).
     cycles: u64,
@@ -29,10 +36,28 @@ pub struct Batched<'a> {
     alert: bool,
 }
 
-impl<'a> Batched<'a> {
+impl<'a> Batched<'a, true> {
     /// For a batch of plain instructions, begun with interrupts enabled or not (`ime`).
     #[inline(always)]
-    pub fn new(hw: &'a mut Hardware, ime: bool) -> Self {
+    pub fn batch(hw: &'a mut Hardware, ime: bool) -> Self {
+        Self::new(hw, ime)
+    }
+}
+
+impl<'a> Batched<'a, false> {
+    /// For one step of any kind: device events on time, and always on alert, so every access
+    /// takes the general path.
+    #[inline(always)]
+    pub fn stepping(hw: &'a mut Hardware) -> Self {
+        let mut bus = Self::new(hw, true);
+        bus.alert = true;
+        bus
+    }
+}
+
+impl<'a, const DEFER: bool> Batched<'a, DEFER> {
+    #[inline(always)]
+    fn new(hw: &'a mut Hardware, ime: bool) -> Self {
         let cycles = hw.cycles;
         let next_event = hw.next_event;
         let alert = hw.attention(ime);
@@ -43,14 +68,6 @@ impl<'a> Batched<'a> {
             ime,
             alert,
         }
-    }
-
-    /// For one step of any kind: always on alert, so every access takes the general path.
-    #[inline(always)]
-    pub fn stepping(hw: &'a mut Hardware) -> Self {
-        let mut bus = Self::new(hw, true);
-        bus.alert = true;
-        bus
     }
 
     /// Whether the run loop must look at the machine before the next instruction.
@@ -65,10 +82,20 @@ impl<'a> Batched<'a> {
         self.cycles
     }
 
-    /// One M-cycle of plain time: the devices only when their next event is due.
+    /// One M-cycle of plain time: the devices only when their next event is due (deferred:
+    /// not even that).
     #[inline(always)]
     fn cycle(&mut self) {
         self.cycles += 4;
+        if !DEFER {
+            self.settle();
+        }
+    }
+
+    /// Run the device events due up to the present, each at the M-cycle it fell due in. The
+    /// batch calls this after every instruction.
+    #[inline(always)]
+    pub fn settle(&mut self) {
         if self.cycles >= self.next_event {
             self.service();
         }
@@ -78,7 +105,7 @@ impl<'a> Batched<'a> {
     /// clock can stay in registers).
     #[inline(always)]
     fn service(&mut self) {
-        let (next_event, alert) = service_at(self.hw, self.cycles, self.ime);
+        let (next_event, alert) = service_until(self.hw, self.cycles, self.next_event, self.ime);
         self.next_event = next_event;
         self.alert |= alert;
     }
@@ -87,6 +114,8 @@ impl<'a> Batched<'a> {
     /// event time again (device accesses may reschedule).
     #[inline(always)]
     fn device<R>(&mut self, f: impl FnOnce(&mut Hardware) -> R) -> R {
+        // The access's own M-cycle runs its events on time; the ones before it first.
+        self.settle();
         self.hw.cycles = self.cycles;
         let r = f(self.hw);
         self.cycles = self.hw.cycles;
@@ -120,23 +149,35 @@ fn write_on_alert(hw: &mut Hardware, addr: u16, value: u8) {
     hw.write(addr, value);
 }
 
-/// Run the device events due at T-cycle `now`; returns the time of the next one and whether
-/// the run loop must now look ([`Hardware::attention`]).
+/// Run the device events due up to T-cycle `now`, the first at `next_event`, each at the end
+/// of the M-cycle it fell due in, as stepping would have run them; returns the time of the
+/// next one and whether the run loop must now look ([`Hardware::attention`]).
 #[inline(never)]
-fn service_at(hw: &mut Hardware, now: u64, ime: bool) -> (u64, bool) {
+fn service_until(hw: &mut Hardware, now: u64, mut next_event: u64, ime: bool) -> (u64, bool) {
+    let mut alert = false;
+    loop {
+        // The clock moves in M-cycles of 4: an event falls in the first one that reaches it.
+        let at = next_event.max(hw.cycles + 4).next_multiple_of(4);
+        if at > now {
+            break;
+        }
+        hw.cycles = at;
+        hw.service();
+        next_event = hw.next_event;
+        alert |= hw.attention(ime);
+    }
     hw.cycles = now;
-    hw.service();
-    (hw.next_event, hw.attention(ime))
+    (next_event, alert)
 }
 
-impl Drop for Batched<'_> {
+impl<const DEFER: bool> Drop for Batched<'_, DEFER> {
     #[inline(always)]
     fn drop(&mut self) {
         self.hw.cycles = self.cycles;
     }
 }
 
-impl Bus for Batched<'_> {
+impl<const DEFER: bool> Bus for Batched<'_, DEFER> {
     /// Cartridge ROM and work RAM with no DMA or boot ROM in the way (no alert), and high RAM:
     /// nearly all code and stack traffic. The M-cycle's device catch-up runs first, as in any
     /// read, and may raise the alert.
@@ -187,7 +228,10 @@ impl Bus for Batched<'_> {
     }
 
     #[inline(always)]
-    fn pending_interrupts(&self) -> u8 {
+    fn pending_interrupts(&mut self) -> u8 {
+        if DEFER {
+            self.settle();
+        }
         self.hw.ie & self.hw.if_ & 0x1F
     }
 

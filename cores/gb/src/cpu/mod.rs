@@ -15,8 +15,9 @@ pub trait Bus {
     fn write_cycle(&mut self, addr: u16, value: u8);
     /// One M-cycle with no memory access.
     fn tick_cycle(&mut self);
-    /// IE & IF & 0x1F: the interrupts requested and enabled.
-    fn pending_interrupts(&self) -> u8;
+    /// IE & IF & 0x1F: the interrupts requested and enabled, as of the present M-cycle (a bus
+    /// that runs device events late runs them first).
+    fn pending_interrupts(&mut self) -> u8;
     /// Clear the IF bit of the interrupt being dispatched.
     fn acknowledge_interrupt(&mut self, bit: u8);
     /// STOP mode ends when a joypad line goes low.
@@ -213,7 +214,7 @@ impl Cpu {
 
     /// Whether the next step is plain: running, no EI or HALT bug pending, no interrupt to take.
     #[inline(always)]
-    pub fn is_plain<B: Bus>(&self, bus: &B) -> bool {
+    pub fn is_plain<B: Bus>(&self, bus: &mut B) -> bool {
         let special = self.stopped | self.halted | self.ei_delay | self.halt_bug;
         !special && (!self.ime || bus.pending_interrupts() == 0)
     }
