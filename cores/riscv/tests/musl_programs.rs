@@ -59,6 +59,8 @@ fn built(t: &'static Target) -> Option<&'static Path> {
         let dir = build_dir(t.tag);
         let sandbox = dir.join("box");
         std::fs::create_dir_all(&sandbox).expect("mkdir box");
+        let writable = dir.join("writable");
+        std::fs::create_dir_all(&writable).expect("mkdir writable");
         // Compile in parallel: each zig cc is a process of its own.
         std::thread::scope(|s| {
             for (src, extra) in PROGRAMS {
@@ -67,6 +69,7 @@ fn built(t: &'static Target) -> Option<&'static Path> {
             }
             s.spawn(|| build_musl(&sandbox, t.triple, "linux/files.c", &[]));
             s.spawn(|| build_musl(&sandbox, t.triple, "linux/syscalls.c", &[]));
+            s.spawn(|| build_musl(&writable, t.triple, "linux/truncate.c", &[]));
         });
         std::fs::write(sandbox.join("data.txt"), DATA).expect("write data");
         std::fs::write(dir.join("escape.txt"), "secret\n").expect("write escape");
@@ -258,6 +261,37 @@ fn syscalls(t: &'static Target) {
         assert_eq!(code, Some(0));
         assert_eq!(out.stdout, want);
     }
+}
+
+/// Writes and ftruncate in a writable sandbox: fixed text, what qemu prints, and the file
+/// left on the host.
+fn truncate(t: &'static Target) {
+    let Some(dir) = built(t) else { return };
+    let sandbox = dir.join("writable");
+    let out = run_elf_in(&sandbox.join("truncate"), &["out.txt"], None, true, MAX);
+    assert_eq!(out.code, Some(0), "{:?} {}", out.stop, out.stdout);
+    let want = "wrote 20\nsize 20\nshrink 0 size 8\ngrow 0 size 12\n\
+                read 12: 30 31 32 33 34 35 36 37 00 00 00 00\n\
+                past 4 GiB 0 size 4294967312\nback 0 size 3\n\
+                negative -1 Invalid argument\nread-only -1 Invalid argument\n";
+    assert_eq!(out.stdout, want);
+    assert!(out.machine.unimplemented_syscalls().is_empty(), "{:?}", out.machine.unimplemented_syscalls());
+    assert_eq!(std::fs::read(sandbox.join("out.txt")).expect("out.txt"), b"012");
+    let host_file = sandbox.join(format!("qemu-{}.txt", t.tag));
+    if let Some((qemu_out, code)) = qemu(t, &sandbox.join("truncate"), &[&host_file.to_string_lossy()]) {
+        assert_eq!(code, Some(0));
+        assert_eq!(out.stdout, qemu_out);
+    }
+}
+
+#[test]
+fn musl_rv64_writes_and_ftruncate_in_a_writable_sandbox() {
+    truncate(&RV64);
+}
+
+#[test]
+fn musl_rv32_writes_and_ftruncate_in_a_writable_sandbox() {
+    truncate(&RV32);
 }
 
 #[test]

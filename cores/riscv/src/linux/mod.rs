@@ -152,6 +152,9 @@ impl Linux {
                 None => return SysOutcome::Block,
             },
             66 => self.writev(hart, a[0], a[1], a[2]),
+            // ftruncate (ftruncate64 on RV32: the length in two registers).
+            46 if rv32 => self.ftruncate(a[0], a[1] | a[2] << 32),
+            46 => self.ftruncate(a[0], a[1]),
             67 if rv32 => self.pread(hart, a[0], a[1], a[2], a[3] | a[4] << 32),
             67 => self.pread(hart, a[0], a[1], a[2], a[3]),
             78 => self.readlinkat(hart, a[1], a[2], a[3]),
@@ -400,6 +403,23 @@ impl Linux {
             return Some(-EFAULT);
         }
         Some(n as i64)
+    }
+
+    /// Set a file's length: only a file opened for writing (so only inside a writable
+    /// sandbox), and not a negative length, as the kernel refuses them.
+    fn ftruncate(&mut self, fd: u64, len: u64) -> i64 {
+        if (len as i64) < 0 {
+            return -EINVAL;
+        }
+        match self.fd(fd) {
+            Some(Fd::File { file, writable: true, .. }) => match file.set_len(len) {
+                Ok(()) => 0,
+                Err(e) => -io_errno(&e),
+            },
+            // Read-only files, directories, the console: what the kernel says of each.
+            Some(_) => -EINVAL,
+            None => -EBADF,
+        }
     }
 
     fn pread(&mut self, hart: &mut Hart, fd: u64, buf: u64, count: u64, off: u64) -> i64 {

@@ -67,6 +67,11 @@ pub struct Outcome {
 
 /// Load and run `elf` until it ends (or `max` instructions), collecting its console output.
 pub fn run_elf(elf: &Path, args: &[&str], sandbox: Option<&Path>, max: u64) -> Outcome {
+    run_elf_in(elf, args, sandbox, false, max)
+}
+
+/// [`run_elf`] with the sandbox writable or not.
+pub fn run_elf_in(elf: &Path, args: &[&str], sandbox: Option<&Path>, writable: bool, max: u64) -> Outcome {
     let bytes = std::fs::read(elf).expect("read elf");
     let mut argv = vec![elf.to_string_lossy().into_owned()];
     argv.extend(args.iter().map(|s| s.to_string()));
@@ -74,7 +79,7 @@ pub fn run_elf(elf: &Path, args: &[&str], sandbox: Option<&Path>, max: u64) -> O
         args: argv,
         env: vec!["LANG=C".into()],
         sandbox: sandbox.map(Path::to_path_buf),
-        sandbox_writable: false,
+        sandbox_writable: writable,
         host_stdio: false,
     };
     let m = RiscV::load_elf(&bytes, opts).unwrap_or_else(|e| panic!("load {}: {e}", elf.display()));
