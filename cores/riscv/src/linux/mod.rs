@@ -119,7 +119,7 @@ impl Linux {
     /// Arguments are taken zero-extended to XLEN (RV32 registers hold sign-extended
     /// values); `int` arguments that may be negative (dirfd, fd) are narrowed where used.
     /// RV32 has the time64 and large-file variants of the asm-generic table: `_llseek`
-    /// (62), `fcntl64` (25), `mmap2` (222, offset in pages), `statx` (291),
+    /// (62), `fcntl64` (25), `ftruncate64` (46), `mmap2` (222, offset in pages), `statx` (291),
     /// `clock_gettime64` (403), `futex_time64` (422); it has no `fstat`, `newfstatat`,
     /// `gettimeofday` or 32-bit `clock_gettime`.
     pub fn syscall(&mut self, hart: &mut Hart) -> SysOutcome {
@@ -136,6 +136,9 @@ impl Linux {
             29 => self.ioctl(a[0], a[1]),
             34 => self.mkdirat(hart, a[0], a[1]),
             35 => self.unlinkat(hart, a[0], a[1], a[2]),
+            // ftruncate (ftruncate64 on RV32: the length in two registers).
+            46 if rv32 => self.ftruncate(a[0], a[1] | a[2] << 32),
+            46 => self.ftruncate(a[0], a[1]),
             48 => self.faccessat(hart, a[0], a[1]),
             56 => self.openat(hart, a[0], a[1], a[2]),
             57 => self.close(a[0]),
@@ -152,9 +155,6 @@ impl Linux {
                 None => return SysOutcome::Block,
             },
             66 => self.writev(hart, a[0], a[1], a[2]),
-            // ftruncate (ftruncate64 on RV32: the length in two registers).
-            46 if rv32 => self.ftruncate(a[0], a[1] | a[2] << 32),
-            46 => self.ftruncate(a[0], a[1]),
             67 if rv32 => self.pread(hart, a[0], a[1], a[2], a[3] | a[4] << 32),
             67 => self.pread(hart, a[0], a[1], a[2], a[3]),
             78 => self.readlinkat(hart, a[1], a[2], a[3]),
