@@ -487,13 +487,7 @@ handlers! {
     }
     op_add(ip, regs, cx, fuel) {
         operands!(ip, Op::Add { a, b, c });
-        match (&r!(regs, b), &r!(regs, c)) {
-            (Value::Int(i), Value::Int(j)) => r!(regs, a) = Value::Int(i.wrapping_add(*j)),
-            (Value::Float(f), Value::Float(g)) => r!(regs, a) = Value::Float(f + g),
-            (Value::Int(i), Value::Float(g)) => r!(regs, a) = Value::Float(*i as f64 + g),
-            (Value::Float(f), Value::Int(j)) => r!(regs, a) = Value::Float(f + *j as f64),
-            _ => return slow::<M>(ip, regs, cx, fuel),
-        }
+        arith!(ip, regs, cx, fuel, a, r!(regs, b), r!(regs, c), i64::wrapping_add, |f: f64, g: f64| f + g);
         go_on!(ip, regs, cx, fuel)
     }
     op_sub(ip, regs, cx, fuel) {
@@ -527,13 +521,7 @@ handlers! {
     }
     op_add_k(ip, regs, cx, fuel) {
         operands!(ip, Op::AddK { a, b, c, .. });
-        match (&r!(regs, b), &k!(cx, c)) {
-            (Value::Int(i), Value::Int(j)) => r!(regs, a) = Value::Int(i.wrapping_add(*j)),
-            (Value::Float(f), Value::Float(g)) => r!(regs, a) = Value::Float(f + g),
-            (Value::Int(i), Value::Float(g)) => r!(regs, a) = Value::Float(*i as f64 + g),
-            (Value::Float(f), Value::Int(j)) => r!(regs, a) = Value::Float(f + *j as f64),
-            _ => return slow::<M>(ip, regs, cx, fuel),
-        }
+        arith!(ip, regs, cx, fuel, a, r!(regs, b), k!(cx, c), i64::wrapping_add, |f: f64, g: f64| f + g);
         go_on!(ip, regs, cx, fuel)
     }
     op_sub_k(ip, regs, cx, fuel) {
@@ -543,13 +531,7 @@ handlers! {
     }
     op_mul_k(ip, regs, cx, fuel) {
         operands!(ip, Op::MulK { a, b, c, .. });
-        match (&r!(regs, b), &k!(cx, c)) {
-            (Value::Int(i), Value::Int(j)) => r!(regs, a) = Value::Int(i.wrapping_mul(*j)),
-            (Value::Float(f), Value::Float(g)) => r!(regs, a) = Value::Float(f * g),
-            (Value::Int(i), Value::Float(g)) => r!(regs, a) = Value::Float(*i as f64 * g),
-            (Value::Float(f), Value::Int(j)) => r!(regs, a) = Value::Float(f * *j as f64),
-            _ => return slow::<M>(ip, regs, cx, fuel),
-        }
+        arith!(ip, regs, cx, fuel, a, r!(regs, b), k!(cx, c), i64::wrapping_mul, |f: f64, g: f64| f * g);
         go_on!(ip, regs, cx, fuel)
     }
     op_div_k(ip, regs, cx, fuel) {
