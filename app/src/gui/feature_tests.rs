@@ -559,13 +559,8 @@ fn the_gpu_screen_filter_draws_its_look() {
             .renderer(WgpuTestRenderer::from_render_state(render_state))
             .build_ui_state(
                 move |ui, (panel, snap, settings): &mut (Box<dyn Panel>, Snapshot, Settings)| {
-                    let f = &snap.frame;
-                    let tex = texture.get_or_insert_with(|| {
-                        let image =
-                            egui::ColorImage::from_rgba_unmultiplied([f.width, f.height], &f.rgba);
-                        ui.ctx()
-                            .load_texture("screen", image, egui::TextureOptions::NEAREST)
-                    });
+                    let tex = texture
+                        .get_or_insert_with(|| super::tests::screen_texture(ui.ctx(), snap));
                     let mut commands = Vec::new();
                     let mut cx = PanelCx {
                         snap,

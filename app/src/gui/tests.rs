@@ -114,6 +114,13 @@ struct PanelState {
     texture: Option<egui::TextureHandle>,
 }
 
+/// The guest screen of `snap` as a texture, uploaded as the window uploads it.
+pub(super) fn screen_texture(ctx: &egui::Context, snap: &Snapshot) -> egui::TextureHandle {
+    let f = &snap.frame;
+    let image = egui::ColorImage::from_rgba_unmultiplied([f.width, f.height], &f.rgba);
+    ctx.load_texture("screen", image, egui::TextureOptions::NEAREST)
+}
+
 #[test]
 fn every_registered_panel_matches_its_snapshot() {
     let snap = known_state();
@@ -131,13 +138,7 @@ fn every_registered_panel_matches_its_snapshot() {
             .wgpu()
             .build_ui_state(
                 |ui, s: &mut PanelState| {
-                    let f = &s.snap.frame;
-                    let tex = s.texture.get_or_insert_with(|| {
-                        let image =
-                            egui::ColorImage::from_rgba_unmultiplied([f.width, f.height], &f.rgba);
-                        ui.ctx()
-                            .load_texture("screen", image, egui::TextureOptions::NEAREST)
-                    });
+                    let tex = s.texture.get_or_insert_with(|| screen_texture(ui.ctx(), &s.snap));
                     let mut commands = Vec::new();
                     let mut cx = PanelCx {
                         snap: &s.snap,
