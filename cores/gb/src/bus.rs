@@ -136,13 +136,19 @@ impl Hardware {
         }
     }
 
+    /// IE & IF & 0x1F: the interrupts requested and enabled.
+    #[inline(always)]
+    pub fn pending(&self) -> u8 {
+        self.ie & self.if_ & 0x1F
+    }
+
     /// Whether a batch of plain instructions must stop and let the run loop look: a frame
     /// ended, an interrupt is requested and enabled (and taken, with `ime`), or memory is not
     /// plain (an OAM DMA running or about to, the boot ROM mapped).
     #[inline(always)]
     pub fn attention(&self, ime: bool) -> bool {
         self.frame_done
-            || (ime && self.ie & self.if_ & 0x1F != 0)
+            || (ime && self.pending() != 0)
             || self.dma.active
             || self.dma.start_in.is_some()
             || self.boot_active
@@ -622,7 +628,7 @@ impl Bus for Hardware {
 
     #[inline(always)]
     fn pending_interrupts(&mut self) -> u8 {
-        self.ie & self.if_ & 0x1F
+        self.pending()
     }
 
     fn acknowledge_interrupt(&mut self, bit: u8) {

@@ -232,7 +232,7 @@ impl<const DEFER: bool> Bus for Batched<'_, DEFER> {
         if DEFER {
             self.settle();
         }
-        self.hw.ie & self.hw.if_ & 0x1F
+        self.hw.pending()
     }
 
     fn acknowledge_interrupt(&mut self, bit: u8) {
